@@ -1,0 +1,30 @@
+// Builds the standalone program: one ESM file with every dependency inside, a node shebang,
+// runnable without a checkout (installed as /usr/local/bin/dbus-mcp).
+import { build } from 'esbuild';
+import { chmodSync, readFileSync } from 'node:fs';
+
+const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
+const outfile = 'dist/dbus-mcp.mjs';
+
+await build({
+  entryPoints: ['src/cli.ts'],
+  outfile,
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'esm',
+  sourcemap: 'linked',
+  legalComments: 'none',
+  // dbus-next's optional abstract-socket helper is a native addon we never install.
+  external: ['usocket', 'x11'],
+  define: { 'process.env.DBUS_MCP_VERSION': JSON.stringify(pkg.version) },
+  banner: {
+    js: [
+      '#!/usr/bin/env node',
+      "import { createRequire as __dbusMcpCreateRequire } from 'node:module';",
+      'const require = __dbusMcpCreateRequire(import.meta.url);',
+    ].join('\n'),
+  },
+  logLevel: 'warning',
+});
+chmodSync(outfile, 0o755);

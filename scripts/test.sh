@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh clone: system packages (when root), npm packages, build,
+# typecheck, lint, format check, then every test file with node's test runner.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+# Debian packages the tests drive for real.
+declare -A NEED=(
+  [socat]=socat
+  [dbus-daemon]=dbus-daemon
+  [busctl]=systemd
+  [systemd-socket-activate]=systemd
+  [gdbus]=libglib2.0-bin
+)
+missing=()
+for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
+/usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1 || missing+=(python3-dbusmock)
+if [ ${#missing[@]} -gt 0 ]; then
+  mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
+  if [ "$(id -u)" = 0 ]; then
+    echo "test: installing ${missing[*]}" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+  else
+    echo "test: missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+fi
+
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  npm ci --no-audit --no-fund
+fi
+
+npm run --silent build
+npm run --silent typecheck
+npm run --silent lint
+npm run --silent format:check
+
+mapfile -t files < <(find test -name '*.test.ts' | sort)
+if [ $# -gt 0 ]; then files=("$@"); fi
+# A private PID namespace reaps anything a test leaves behind (activated daemons re-parent to it).
+runner=(node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}")
+if unshare --pid --fork --kill-child true >/dev/null 2>&1; then
+  exec unshare --pid --fork --kill-child -- "${runner[@]}"
+fi
+exec "${runner[@]}"
