@@ -1,0 +1,291 @@
+/**
+ * JSON ↔ dbus-next values, per ARCHITECTURE.md "Values" (docs/TOOLS.md documents it for users).
+ *
+ * JSON → D-Bus (`toDBus`): `y n q i u` JSON integers, range-checked; `x t` decimal strings or
+ * safe integers (full 64-bit range through strings), sent as BigInt; `d` numbers; `b`
+ * booleans; `s` strings without NUL; `o` valid object paths; `g` valid signatures; arrays
+ * from JSON arrays; `a{..}` from JSON objects (non-string keys in their JSON string form,
+ * `"42"`, `"true"`); structs from JSON arrays of exactly their length; `v` from
+ * `{ signature, value }` or a bare value with an inferred type (see marshal-infer.ts; an
+ * object with exactly the keys `signature` (a string) and `value` is always the explicit
+ * form, never a bare `a{sv}`); `ay` from `{ base64 }`, `{ text }` (UTF-8) or an array of
+ * bytes, sent as a Buffer.
+ *
+ * D-Bus → JSON (`fromDBus`, marshal-from.ts): `x t` as decimal strings, `d` NaN/±Infinity as
+ * the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `ay` as `{ base64, text? }`, variants as
+ * `{ signature, value }`, dict keys in their JSON string form.
+ *
+ * Everything is validated here, before dbus-next sees it: an invalid value inside a message
+ * (a bad object path in a variant) makes the bus drop the connection and hang the call.
+ *
+ * What dbus-next 0.11 cannot send, refused with AppError('UNSUPPORTED_TYPE'): `h` (no unix fd
+ * passing), non-finite doubles (its `d` marshaller rejects NaN and ±Infinity; they are still
+ * read, as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`), the int64 minimum
+ * -9223372036854775808 (its range check starts at -2^63+1), dict keys of type `u`, `d` or
+ * `h` (it converts only `y n q i x t` keys from strings, and `b` keys), and `x`/`t` dict keys
+ * beyond ±2^53 (it parses them with parseInt). Reading all of these works.
+ */
+import { Variant } from 'dbus-next';
+import type { DBusType } from './signature.js';
+import { formatType, parseSignature, parseSingleType } from './signature.js';
+import { objectPathProblem } from './names.js';
+import type { JsonValue } from './marshal-common.js';
+import {
+  conversionError,
+  INT_RANGES,
+  isExplicitVariant,
+  isPlainObject,
+  keyPath,
+  MAX_VALUE_DEPTH,
+  setOwn,
+  stringProblem,
+  unsupportedError,
+} from './marshal-common.js';
+import { inferType } from './marshal-infer.js';
+import { bytesFromJson } from './marshal-bytes.js';
+import { fromDBus } from './marshal-from.js';
+
+export type { JsonValue } from './marshal-common.js';
+export { fromDBus } from './marshal-from.js';
+export { inferSignature, inferType } from './marshal-infer.js';
+
+const INT64_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  x: [-(2n ** 63n), 2n ** 63n - 1n],
+  t: [0n, 2n ** 64n - 1n],
+};
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
+const DECIMAL = /^-?\d+$/;
+const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
+
+type Basic = DBusType & { kind: 'basic' };
+
+function int64ToDBus(type: Basic, value: unknown, at: string): bigint {
+  let n: bigint;
+  if (typeof value === 'bigint') {
+    n = value;
+  } else if (typeof value === 'number') {
+    if (!Number.isInteger(value)) throw conversionError(at, type, value, 'not an integer');
+    if (!Number.isSafeInteger(value)) {
+      throw conversionError(
+        at,
+        type,
+        value,
+        'beyond ±2^53 a JSON number is not exact: pass a decimal string',
+      );
+    }
+    n = BigInt(value);
+  } else if (typeof value === 'string' && DECIMAL.test(value)) {
+    n = BigInt(value);
+  } else {
+    throw conversionError(at, type, value, 'not an integer or a decimal integer string');
+  }
+  const [min, max] = INT64_RANGES[type.code] ?? [0n, 0n];
+  if (n < min || n > max) throw conversionError(at, type, value, `out of range ${min}..${max}`);
+  if (n === min && type.code === 'x') {
+    throw unsupportedError(
+      at,
+      type,
+      value,
+      'dbus-next cannot send the int64 minimum (its range check is off by one)',
+    );
+  }
+  return n;
+}
+
+function intToDBus(type: Basic, value: unknown, at: string): number {
+  const [min, max] = INT_RANGES[type.code] ?? [0, 0];
+  if (typeof value !== 'number' || !Number.isInteger(value)) {
+    throw conversionError(at, type, value, 'not a JSON integer');
+  }
+  if (value < min || value > max) throw conversionError(at, type, value, `out of range ${min}..${max}`);
+  return value === 0 ? 0 : value; // no -0
+}
+
+function basicToDBus(type: Basic, value: unknown, at: string): unknown {
+  const code = type.code;
+  switch (code) {
+    case 'y':
+    case 'n':
+    case 'q':
+    case 'i':
+    case 'u':
+      return intToDBus(type, value, at);
+    case 'x':
+    case 't':
+      return int64ToDBus(type, value, at);
+    case 'd':
+      if (typeof value === 'number' && Number.isFinite(value)) return value;
+      if (typeof value === 'string' && NON_FINITE.has(value)) {
+        throw unsupportedError(
+          at,
+          type,
+          value,
+          'dbus-next cannot send NaN or ±Infinity (they can only be read)',
+        );
+      }
+      throw conversionError(at, type, value, 'not a number');
+    case 'b':
+      if (typeof value !== 'boolean') throw conversionError(at, type, value, 'not a boolean');
+      return value;
+    case 'h':
+      throw unsupportedError(at, type, value, 'unix file descriptors cannot be carried by this server');
+    case 's':
+    case 'o':
+    case 'g': {
+      if (typeof value !== 'string') throw conversionError(at, type, value, 'not a string');
+      const problem = stringProblem(value) ?? (code === 'o' ? objectPathProblem(value) : undefined);
+      if (problem !== undefined) throw conversionError(at, type, value, problem);
+      if (code === 'g') {
+        try {
+          parseSignature(value);
+        } catch (e) {
+          throw conversionError(at, type, value, (e as Error).message);
+        }
+      }
+      return value;
+    }
+  }
+}
+
+/** A dict key as dbus-next takes it: a string it converts back to the key type itself. */
+function dictKeyToDBus(dict: DBusType & { kind: 'dict' }, key: string, at: string): string {
+  const keyType = dict.key;
+  if (keyType.kind !== 'basic') throw conversionError(at, dict, key, 'dict key type is not basic');
+  const code = keyType.code;
+  const bad = (why: string) => conversionError(at, dict, key, `key ${JSON.stringify(key)}: ${why}`);
+  switch (code) {
+    case 'b':
+      if (key !== 'true' && key !== 'false') throw bad('a boolean key is "true" or "false"');
+      return key;
+    case 'u':
+    case 'd':
+    case 'h':
+      throw unsupportedError(
+        at,
+        dict,
+        key,
+        `dict keys of type ${code} cannot be sent: dbus-next only converts keys of types s o g b y n q i x t`,
+      );
+    case 'x':
+    case 't': {
+      if (!DECIMAL.test(key)) throw bad('a 64-bit integer key is a decimal integer string');
+      const n = int64ToDBus(keyType, key, at);
+      if (n > MAX_SAFE || n < -MAX_SAFE) {
+        throw unsupportedError(at, dict, key, 'dbus-next cannot send 64-bit dict keys beyond ±2^53 exactly');
+      }
+      return n.toString();
+    }
+    case 's':
+    case 'o':
+    case 'g':
+      basicToDBus(keyType, key, at);
+      return key;
+    default: {
+      // y n q i: dbus-next parses the key with parseInt, so hand it the canonical decimal form.
+      if (!DECIMAL.test(key)) throw bad('an integer key is a decimal integer string');
+      return String(basicToDBus(keyType, Number(key), at));
+    }
+  }
+}
+
+function variantToDBus(value: unknown, at: string, depth: number): Variant {
+  if (isExplicitVariant(value)) {
+    let inner: DBusType;
+    try {
+      inner = parseSingleType(value.signature);
+    } catch (e) {
+      throw conversionError(at, 'v', value, (e as Error).message);
+    }
+    return new Variant(formatType(inner), convert(inner, value.value, `${at}.value`, depth + 1));
+  }
+  const inner = inferType(value, at);
+  return new Variant(formatType(inner), convert(inner, value, at, depth + 1));
+}
+
+function convert(type: DBusType, value: unknown, at: string, depth: number): unknown {
+  if (depth > MAX_VALUE_DEPTH) {
+    throw conversionError(at, type, value, `nested more than ${MAX_VALUE_DEPTH} containers deep`);
+  }
+  switch (type.kind) {
+    case 'basic':
+      return basicToDBus(type, value, at);
+    case 'variant':
+      return variantToDBus(value, at, depth);
+    case 'array': {
+      if (type.element.kind === 'basic' && type.element.code === 'y') return bytesFromJson(type, value, at);
+      if (!Array.isArray(value)) throw conversionError(at, type, value, 'not a JSON array');
+      return value.map((item: unknown, i) => convert(type.element, item, `${at}[${i}]`, depth + 1));
+    }
+    case 'dict': {
+      if (!isPlainObject(value)) throw conversionError(at, type, value, 'not a JSON object');
+      const out: Record<string, unknown> = {};
+      for (const key of Object.keys(value)) {
+        const itemAt = keyPath(at, key);
+        const dkey = dictKeyToDBus(type, key, itemAt);
+        if (Object.hasOwn(out, dkey)) {
+          throw conversionError(itemAt, type, value, `duplicate key (${JSON.stringify(dkey)} given twice)`);
+        }
+        setOwn(out, dkey, convert(type.value, value[key], itemAt, depth + 2));
+      }
+      return out;
+    }
+    case 'struct': {
+      if (!Array.isArray(value)) throw conversionError(at, type, value, 'a struct is a JSON array');
+      if (value.length !== type.fields.length) {
+        throw conversionError(
+          at,
+          type,
+          value,
+          `a struct of ${type.fields.length} fields, got ${value.length}`,
+        );
+      }
+      return type.fields.map((field, i) => convert(field, value[i], `${at}[${i}]`, depth + 1));
+    }
+  }
+}
+
+/**
+ * Converts one JSON value to what dbus-next sends as D-Bus type `type`. `at` names the value
+ * in errors (`args[0]`). Throws AppError('VALUE_CONVERSION') — message
+ * `${at}: expected <sig>, got <value>: <why>` with `at` extended to the offending member
+ * (`args[1].foo[2]`) — or AppError('UNSUPPORTED_TYPE') for what dbus-next cannot send.
+ */
+export function toDBus(type: DBusType, value: unknown, at: string): unknown {
+  return convert(type, value, at, 0);
+}
+
+/**
+ * Converts call arguments for `signature` (zero or more complete types); the count must
+ * match. Throws AppError('INVALID_SIGNATURE') for a bad signature, else as {@link toDBus},
+ * with paths `args[0]`, `args[1]`, ...
+ */
+export function toDBusArgs(signature: string, args: unknown[]): unknown[] {
+  const types = parseSignature(signature);
+  if (!Array.isArray(args)) throw conversionError('args', signature, args, 'arguments are a JSON array');
+  if (args.length !== types.length) {
+    throw conversionError(
+      'args',
+      signature,
+      args,
+      `signature ${JSON.stringify(signature)} takes ${types.length} argument(s), got ${args.length}`,
+    );
+  }
+  return types.map((t, i) => convert(t, args[i], `args[${i}]`, 0));
+}
+
+/**
+ * Converts a message body received from dbus-next (`values` with `signature`) to JSON, one
+ * entry per complete type; the count must match. Errors as {@link fromDBus}, paths `values[0]`, ...
+ */
+export function fromDBusArgs(signature: string, values: unknown[]): JsonValue[] {
+  const types = parseSignature(signature);
+  if (!Array.isArray(values) || values.length !== types.length) {
+    throw conversionError(
+      'values',
+      signature,
+      values,
+      `signature ${JSON.stringify(signature)} has ${types.length} value(s), got ${Array.isArray(values) ? values.length : 'no array'}`,
+    );
+  }
+  return types.map((t, i) => fromDBus(t, values[i], `values[${i}]`));
+}
