@@ -19,8 +19,8 @@ await build({
   external: ['usocket', 'x11'],
   define: { 'process.env.DBUS_MCP_VERSION': JSON.stringify(pkg.version) },
   banner: {
+    // The shebang comes from src/cli.ts (esbuild keeps an entry point's hashbang on line 1).
     js: [
-      '#!/usr/bin/env node',
       "import { createRequire as __dbusMcpCreateRequire } from 'node:module';",
       'const require = __dbusMcpCreateRequire(import.meta.url);',
     ].join('\n'),
