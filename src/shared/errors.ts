@@ -24,6 +24,11 @@ export const ERROR_CODES = {
   POLICY_RULE_INVALID: 'A policy rule file has a line that cannot be parsed.',
   RATE_LIMITED: 'A per-client rate limit was reached; the message says when to retry.',
   SERVICE_UNAVAILABLE: 'The desktop or system service a task tool needs is not present on the bus.',
+  SUBSCRIPTION_UNKNOWN:
+    'No signal subscription has that id (it ended, or the worker restarted and took it along).',
+  SUBSCRIPTION_LIMIT: 'The client already holds MAX_SUBSCRIPTIONS signal subscriptions.',
+  PORTAL_REQUEST_FAILED:
+    'A desktop portal request was cancelled by the human or failed, or its answer was unusable.',
   SOCKET_IN_USE: 'Another live server already answers on the socket path.',
   SOCKET_PATH_MISSING: 'Neither SOCKET_PATH nor XDG_RUNTIME_DIR is set, so there is no socket path.',
   SOCKET_CONNECT_FAILED: 'The client could not connect to the server socket.',

@@ -1,0 +1,221 @@
+import type { CuratedInterface } from './curated.js';
+import { members as m } from './curated.js';
+
+/**
+ * Curated knowledge of the system services: logind, systemd, UPower, NetworkManager, PackageKit,
+ * UDisks2, accounts, polkit, Flatpak and the bus driver itself. Members not listed are judged by
+ * each entry's `unknown` rule; forbidden members carry the reason shown to the agent.
+ */
+
+const LOGIND_POWER =
+  'PowerOff PowerOffWithFlags Reboot RebootWithFlags Halt HaltWithFlags Suspend SuspendWithFlags Hibernate ' +
+  'HibernateWithFlags HybridSleep HybridSleepWithFlags SuspendThenHibernate SuspendThenHibernateWithFlags Sleep ' +
+  'ScheduleShutdown SetRebootParameter SetRebootToFirmwareSetup SetRebootToBootLoaderMenu SetRebootToBootLoaderEntry';
+
+const SYSTEMD_UNIT_CHANGES =
+  'StartUnit StartUnitReplace StartUnitWithFlags StopUnit ReloadUnit RestartUnit TryRestartUnit ReloadOrRestartUnit ' +
+  'ReloadOrTryRestartUnit EnqueueUnitJob KillUnit QueueSignalUnit ResetFailedUnit CleanUnit FreezeUnit ThawUnit ' +
+  'SetUnitProperties BindMountUnit MountImageUnit RefUnit UnrefUnit AttachProcessesToUnit AbandonScope ' +
+  'EnableUnitFiles EnableUnitFilesWithFlags DisableUnitFiles DisableUnitFilesWithFlags ' +
+  'DisableUnitFilesWithFlagsAndInstallInfo ReenableUnitFiles LinkUnitFiles PresetUnitFiles PresetUnitFilesWithMode ' +
+  'MaskUnitFiles UnmaskUnitFiles RevertUnitFiles SetDefaultTarget AddDependencyUnitFiles';
+
+export const SYSTEM_INTERFACES: CuratedInterface[] = [
+  {
+    name: 'org.freedesktop.login1.Manager',
+    methods: {
+      ...m(
+        'read',
+        'GetSession GetSessionByPID GetUser GetUserByPID GetSeat ListSessions ListSessionsEx ListUsers ListSeats ' +
+          'ListInhibitors CanPowerOff CanReboot CanHalt CanSuspend CanHibernate CanHybridSleep CanSuspendThenHibernate ' +
+          'CanSleep CanRebootParameter CanRebootToFirmwareSetup CanRebootToBootLoaderMenu CanRebootToBootLoaderEntry',
+      ),
+      ...m(
+        'system_change',
+        'CancelScheduledShutdown SetWallMessage KillSession KillUser TerminateSession TerminateUser TerminateSeat ' +
+          'Inhibit LockSession UnlockSession LockSessions UnlockSessions ActivateSession ActivateSessionOnSeat ' +
+          'AttachDevice FlushDevices SetUserLinger CreateSession CreateSessionWithPIDFD ReleaseSession',
+      ),
+      ...m('forbidden', LOGIND_POWER),
+    },
+    forbiddenReason: 'power operation (logind)',
+    writeDefault: 'system_change',
+    unknown: 'heuristic',
+  },
+  {
+    name: 'org.freedesktop.login1.*',
+    methods: m(
+      'system_change',
+      'Terminate Activate Lock Unlock SetIdleHint SetLockedHint Kill TakeControl ReleaseControl TakeDevice ' +
+        'ReleaseDevice PauseDeviceComplete SetBrightness SetType SetDisplay SetClass ActivateSession SwitchTo ' +
+        'SwitchToNext SwitchToPrevious',
+    ),
+    forbiddenReason: 'power operation (logind)',
+    writeDefault: 'system_change',
+    unknown: 'heuristic',
+  },
+  {
+    name: 'org.freedesktop.systemd1.Manager',
+    methods: {
+      ...m(
+        'read',
+        'GetUnit GetUnitByPID GetUnitByInvocationID GetUnitByControlGroup GetUnitByPIDFD GetJob GetJobAfter ' +
+          'GetJobBefore ListUnits ListUnitsFiltered ListUnitsByPatterns ListUnitsByNames ListJobs ListUnitFiles ' +
+          'ListUnitFilesByPatterns GetUnitFileState GetUnitFileLinks GetDefaultTarget Dump GetDynamicUsers ' +
+          'GetUnitProcesses LookupDynamicUserByName LookupDynamicUserByUID LoadUnit Subscribe Unsubscribe',
+      ),
+      ...m('system_change', SYSTEMD_UNIT_CHANGES),
+      ...m('system_change', 'Reload Reexecute ResetFailed ClearJobs CancelJob SetShowStatus SetExitCode'),
+      ...m(
+        'forbidden',
+        'StartTransientUnit SetEnvironment UnsetEnvironment UnsetAndSetEnvironment PowerOff Reboot Halt KExec ' +
+          'SoftReboot SwitchRoot Exit PresetAllUnitFiles',
+      ),
+    },
+    forbiddenReason:
+      'power or arbitrary code execution (systemd: transient units and the manager environment run code)',
+    unitArgs: SYSTEMD_UNIT_CHANGES.split(' '),
+    writeDefault: 'system_change',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.systemd1.*',
+    methods: {
+      ...m('read', 'GetProcesses DumpFileDescriptorStore'),
+      ...m(
+        'system_change',
+        'Start Stop Reload Restart TryRestart ReloadOrRestart ReloadOrTryRestart EnqueueJob Kill QueueSignal ' +
+          'ResetFailed SetProperties Ref Unref Clean Freeze Thaw BindMount MountImage AttachProcesses Abandon Cancel',
+      ),
+    },
+    forbiddenReason: 'change to a protected unit',
+    unitPath: true,
+    writeDefault: 'system_change',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.UPower*',
+    methods: {
+      ...m(
+        'read',
+        'EnumerateDevices EnumerateKbdBacklights GetDisplayDevice GetCriticalAction GetHistory GetStatistics ' +
+          'Refresh GetBrightness GetMaxBrightness SuspendAllowed HibernateAllowed',
+      ),
+      ...m('system_change', 'SetBrightness EnableChargeThreshold'),
+      ...m('forbidden', 'Suspend Hibernate AboutToSleep'),
+    },
+    forbiddenReason: 'power operation (UPower)',
+    writeDefault: 'system_change',
+    unknown: 'heuristic',
+  },
+  {
+    name: 'org.freedesktop.NetworkManager*',
+    methods: {
+      ...m(
+        'read',
+        'GetDevices GetAllDevices GetDeviceByIpIface GetPermissions GetLogging CheckConnectivity GetSettings ' +
+          'ListConnections GetConnectionByUuid GetAppliedConnection GetAccessPoints GetAllAccessPoints',
+      ),
+      ...m(
+        'system_change',
+        'ActivateConnection AddAndActivateConnection AddAndActivateConnection2 DeactivateConnection Sleep Enable ' +
+          'SetLogging Reload CheckpointCreate CheckpointDestroy CheckpointRollback CheckpointAdjustRollbackTimeout ' +
+          'Disconnect Delete Reapply AddConnection AddConnection2 AddConnectionUnsaved LoadConnections ' +
+          'ReloadConnections SaveHostname Update Update2 UpdateUnsaved Save ClearSecrets RequestScan',
+      ),
+      ...m('forbidden', 'GetSecrets'),
+    },
+    forbiddenReason: 'secret retrieval (NetworkManager connection secrets)',
+    writeDefault: 'system_change',
+    unknown: 'heuristic',
+  },
+  {
+    name: 'org.freedesktop.PackageKit*',
+    methods: {
+      ...m(
+        'read',
+        'CanAuthorize GetTimeSinceAction GetDaemonState GetTransactionList GetDetails GetDetailsLocal GetFilesLocal ' +
+          'GetPackages SearchNames SearchDetails SearchFiles SearchGroups Resolve GetUpdates GetUpdateDetail ' +
+          'GetRepoList GetFiles DependsOn RequiredBy WhatProvides GetCategories GetDistroUpgrades GetOldTransactions',
+      ),
+      ...m('system_change', 'CreateTransaction SetHints Cancel StateHasChanged SuggestDaemonQuit'),
+    },
+    forbiddenReason: 'package management (PackageKit)',
+    writeDefault: 'forbidden',
+    unknown: 'forbidden',
+  },
+  {
+    name: 'org.freedesktop.UDisks2*',
+    methods: {
+      ...m('read', 'GetBlockDevices ResolveDevice CanFormat CanResize CanCheck CanRepair SmartGetAttributes'),
+      ...m(
+        'system_change',
+        'Rescan AddConfigurationItem RemoveConfigurationItem UpdateConfigurationItem Resize SetType SetName SetFlags ' +
+          'Mount Unmount SetLabel Repair Check TakeOwnership Eject PowerOff SetConfiguration SmartUpdate ' +
+          'SmartSelftestStart SmartSelftestAbort SmartSetEnabled Unlock Lock ChangePassphrase SetAutoclear LoopSetup ' +
+          'MDRaidCreate Start Stop SetUUID',
+      ),
+      ...m(
+        'forbidden',
+        'Format Delete CreatePartitionAndFormat SecurityEraseUnit OpenForBackup OpenForRestore OpenForBenchmark OpenDevice ' +
+          'GetSecretConfiguration',
+      ),
+    },
+    forbiddenReason: 'disk change (UDisks2 format/delete/raw device access)',
+    writeDefault: 'system_change',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.Accounts*',
+    methods: {
+      ...m(
+        'read',
+        'ListCachedUsers FindUserById FindUserByName GetUsersLanguages GetPasswordExpirationPolicy',
+      ),
+      ...m('forbidden', 'CreateUser DeleteUser SetPassword SetPasswordMode SetAccountType'),
+    },
+    forbiddenReason: 'account change (passwords, users, administrator rights)',
+    writeDefault: 'system_change',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.PolicyKit1*',
+    methods: m('read', 'CheckAuthorization EnumerateActions EnumerateTemporaryAuthorizations'),
+    forbiddenReason: 'authorization change (polkit)',
+    writeDefault: 'system_change',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.Flatpak*',
+    methods: m('forbidden', 'HostCommand HostCommandSignal Spawn SpawnSignal'),
+    forbiddenReason: 'arbitrary code execution or package management (Flatpak)',
+    writeDefault: 'forbidden',
+    unknown: 'forbidden',
+  },
+  {
+    name: 'org.freedesktop.DBus',
+    methods: {
+      ...m(
+        'read',
+        'ListNames ListActivatableNames NameHasOwner GetNameOwner ListQueuedOwners GetConnectionUnixUser ' +
+          'GetConnectionUnixProcessID GetConnectionCredentials GetAdtAuditSessionData ' +
+          'GetConnectionSELinuxSecurityContext GetConnectionAppArmorSecurityContext GetId',
+      ),
+      ...m('call', 'StartServiceByName AddMatch RemoveMatch ReloadConfig'),
+      ...m('forbidden', 'BecomeMonitor UpdateActivationEnvironment RequestName ReleaseName Hello'),
+    },
+    forbiddenReason: 'bus administration',
+    writeDefault: 'forbidden',
+    unknown: 'mutating',
+  },
+  {
+    name: 'org.freedesktop.DBus.*',
+    methods: {
+      ...m('read', 'GetStats GetConnectionStats GetAllMatchRules'),
+      ...m('forbidden', 'BecomeMonitor'),
+    },
+    forbiddenReason: 'bus administration',
+    writeDefault: 'forbidden',
+    unknown: 'mutating',
+  },
+];

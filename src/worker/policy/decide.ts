@@ -1,0 +1,154 @@
+import type { SafetyLevel } from '../../shared/config.js';
+import type { ClassificationSource } from './classify.js';
+import { classify, curatedEntry } from './classify.js';
+import { globalForbiddenReason, unitObjectPath } from './floor.js';
+import type { OperationKind } from './levels.js';
+import { levelAllows, lowestLevelAllowing } from './levels.js';
+import type { OperationRequest, PolicyConnection, ResolvedOperation } from './resolve.js';
+import { resolveOperation } from './resolve.js';
+import type { Rule, RuleTarget } from './rules.js';
+import { describeRule, matchRules } from './rules.js';
+
+export const FORBIDDEN_HINT = 'forbidden at every level: no safety level or operator rule can allow it';
+
+/** The policy's verdict before rate limits and confirmation. */
+export interface Decision {
+  verdict: 'allow' | 'deny' | 'ask';
+  kind: OperationKind;
+  reason: string;
+  rule?: Rule;
+  hint?: string;
+  /** Set when resolution succeeded. */
+  op?: ResolvedOperation;
+  names: string[];
+  owner?: string;
+  classifiedBy?: ClassificationSource | 'declared';
+  /** True when the ask comes from ASK_KINDS rather than a rule. */
+  askedByKind?: boolean;
+}
+
+export interface DecideOptions {
+  level: SafetyLevel;
+  rules: readonly Rule[];
+  askKinds: ReadonlySet<OperationKind>;
+  /** Static explanation: no arguments are known. */
+  explaining?: boolean;
+  signal?: AbortSignal;
+}
+
+function suggestRule(op: ResolvedOperation, unitPath: string | undefined): string {
+  const name = op.names.find((n) => n !== '' && !n.startsWith(':')) ?? op.destination;
+  if (unitPath) return `allow ${op.bus} ${name} ${unitPath}`;
+  return `allow ${op.bus} ${name} ${op.path} ${op.interface || '*'} ${op.member || '*'}`;
+}
+
+/**
+ * Resolves and judges one operation: resolution → classification (a declared kind counts unless
+ * the computed one is forbidden) → the forbidden floor → operator rules (deny > ask > allow) →
+ * the level → ASK_KINDS. Pure apart from the bus look-ups resolution needs.
+ */
+export async function decide(
+  req: OperationRequest,
+  conn: PolicyConnection | undefined,
+  o: DecideOptions,
+): Promise<Decision> {
+  let op: ResolvedOperation;
+  let kind: OperationKind;
+  let reason: string;
+  let classifiedBy: Decision['classifiedBy'];
+  if (req.destination === '') {
+    if (!req.kind)
+      return { verdict: 'deny', kind: 'call', reason: 'no destination and no declared kind', names: [] };
+    op = { ...req, interface: req.interface ?? '', names: [''] };
+    kind = req.kind;
+    reason = `${req.kind} operation`;
+    classifiedBy = 'declared';
+  } else {
+    const res = await resolveOperation(req, conn, o.signal);
+    if (!res.ok) {
+      const floor = globalForbiddenReason(req.member);
+      const forbidden = floor !== undefined;
+      return {
+        verdict: 'deny',
+        kind: forbidden ? 'forbidden' : (req.kind ?? 'call'),
+        reason: forbidden ? `${req.member}: ${floor}` : res.reason,
+        hint: forbidden ? FORBIDDEN_HINT : res.hint,
+        names: res.names,
+        owner: res.owner,
+        classifiedBy: forbidden ? 'floor' : undefined,
+      };
+    }
+    op = res.op;
+    const c = classify({ ...op, withoutArgs: o.explaining && op.args === undefined });
+    reason = op.interfaceFrom ? `${c.reason} (interface found by introspection)` : c.reason;
+    if (op.raw) reason = `${reason} (called as ${op.raw.interface}.${op.raw.member})`;
+    kind = c.kind === 'forbidden' || !req.kind ? c.kind : req.kind;
+    classifiedBy = c.kind === 'forbidden' || !req.kind ? c.source : 'declared';
+  }
+  const base = { kind, op, names: op.names, owner: op.owner, classifiedBy };
+  if (kind === 'forbidden') return { ...base, verdict: 'deny', reason, hint: FORBIDDEN_HINT };
+
+  const main: RuleTarget = {
+    bus: op.bus,
+    names: op.names,
+    path: op.path,
+    interface: op.interface,
+    member: op.member,
+  };
+  const targets = [main];
+  // A unit named by argument also matches rules written for its object path (one rule per unit).
+  const unit = op.args?.[0];
+  const unitPath =
+    typeof unit === 'string' && curatedEntry(op.interface)?.unitArgs?.includes(op.member)
+      ? unitObjectPath(unit)
+      : undefined;
+  if (unitPath) targets.push({ ...main, path: unitPath });
+  const raw = op.raw ? [{ ...main, interface: op.raw.interface, member: op.raw.member }] : [];
+  const match = matchRules(o.rules, targets, raw);
+  if (match.deny) {
+    return {
+      ...base,
+      verdict: 'deny',
+      rule: match.deny,
+      reason: `${reason}; refused by operator rule ${describeRule(match.deny)}`,
+      hint: `remove or narrow the deny rule at ${match.deny.source}`,
+    };
+  }
+  if (match.ask) {
+    return {
+      ...base,
+      verdict: 'ask',
+      rule: match.ask,
+      reason: `${reason}; needs confirmation by rule ${describeRule(match.ask)}`,
+    };
+  }
+  const byKind = o.askKinds.has(kind);
+  if (match.allow) {
+    return {
+      ...base,
+      verdict: byKind ? 'ask' : 'allow',
+      askedByKind: byKind,
+      rule: match.allow,
+      reason: `${reason}; allowed by operator rule ${describeRule(match.allow)}`,
+    };
+  }
+  if (levelAllows(o.level, op.bus, kind)) {
+    return {
+      ...base,
+      verdict: byKind ? 'ask' : 'allow',
+      askedByKind: byKind,
+      reason: `${reason}; allowed at level ${o.level}`,
+    };
+  }
+  const lowest = lowestLevelAllowing(op.bus, kind);
+  const rule = suggestRule(op, unitPath);
+  const systemNote = op.bus === 'system' ? ' (the system bus is read-only at every level)' : '';
+  return {
+    ...base,
+    verdict: 'deny',
+    reason: `${reason}; ${kind} is not allowed at level ${o.level}${systemNote}`,
+    hint: lowest
+      ? `set SAFETY_LEVEL=${lowest}, or add an allow rule to a *.rules file in POLICY_DIRS: ${rule}`
+      : `add an allow rule to a *.rules file in POLICY_DIRS: ${rule}`,
+  };
+}

@@ -1,0 +1,296 @@
+import type { Config, SafetyLevel } from '../../shared/config.js';
+import { SAFETY_LEVELS } from '../../shared/config.js';
+import { errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { AuditRecord } from './audit.js';
+import { auditArgs, isSecretBearing, writeAudit } from './audit.js';
+import type { ClassificationSource } from './classify.js';
+import type { ConfirmFn, ConfirmOutcome } from './confirm.js';
+import { askHuman, parseAskKinds } from './confirm.js';
+import type { Decision } from './decide.js';
+import { decide } from './decide.js';
+import type { OperationKind } from './levels.js';
+import { levelAllows } from './levels.js';
+import type { PolicyState } from './rate-limit.js';
+import { RateLimiter, limitsFromConfig } from './rate-limit.js';
+import type { OperationRequest, PolicyConnection } from './resolve.js';
+import type { Rule } from './rules.js';
+import { describeRule } from './rules.js';
+
+/** The answer to one authorize() call. Refusals carry a reason, the level, the rule and a hint. */
+export interface Authorization {
+  allowed: boolean;
+  /** POLICY_DENIED or RATE_LIMITED when refused. */
+  code?: 'POLICY_DENIED' | 'RATE_LIMITED';
+  kind: OperationKind;
+  level: SafetyLevel;
+  reason: string;
+  /** `file:line: rule` of the operator rule that decided, if one did. */
+  rule?: string;
+  /** What would allow it: a level, a rule, or "forbidden at every level". */
+  hint?: string;
+  /** The interface to send the call to (found by introspection when the caller omitted it). */
+  interface?: string;
+  retryAfterMs?: number;
+  /** Call once the operation is done (in a `finally`): writes the audit line with duration and D-Bus error. */
+  finish(outcome?: { error?: string }): void;
+}
+
+export interface Explanation {
+  decision: 'allow' | 'deny' | 'ask';
+  kind: OperationKind;
+  level: SafetyLevel;
+  reason: string;
+  rule?: string;
+  hint?: string;
+  interface?: string;
+  /** Method or property name as judged. */
+  member: string;
+  access: OperationRequest['access'];
+  /** The destination and every name of its owner (when a bus was given). */
+  names: string[];
+  owner?: string;
+  classifiedBy?: ClassificationSource | 'declared';
+  /** Whether each level allows this kind on this bus without rules. */
+  levels: Record<SafetyLevel, boolean>;
+}
+
+export interface AuthorizeContext {
+  conn?: PolicyConnection;
+  /** Asks the human (elicitation); absent when the client cannot. */
+  confirm?: ConfirmFn;
+  signal?: AbortSignal;
+}
+
+export interface PolicyEngineOptions {
+  config: Config;
+  log: Logger;
+  clientId: string;
+  rules: Rule[];
+  state?: PolicyState;
+  onStateChange?: (s: PolicyState) => void;
+  /** Clock for the rate limits (tests). */
+  now?: () => number;
+}
+
+const NO_FINISH = (): void => {};
+const CONFIRM_REFUSALS: Record<Exclude<ConfirmOutcome, 'accepted'>, string> = {
+  declined: 'the human declined the confirmation',
+  unavailable: 'confirmation is required but this client cannot ask the human (no elicitation support)',
+  timeout: 'confirmation is required but the human did not answer in time',
+  aborted: 'the request was cancelled while waiting for confirmation',
+};
+
+/**
+ * The policy of one client: level, operator rules, rate limits, confirmation and audit. Every
+ * tool calls authorize() before sending anything to a bus, and finish() when done.
+ */
+export class PolicyEngine {
+  readonly #log: Logger;
+  readonly #clientId: string;
+  readonly #onStateChange: ((s: PolicyState) => void) | undefined;
+  readonly #limiter: RateLimiter;
+  #config: Config;
+  #rules: Rule[];
+  #askKinds: Set<OperationKind>;
+
+  constructor(opts: PolicyEngineOptions) {
+    this.#log = opts.log;
+    this.#clientId = opts.clientId;
+    this.#onStateChange = opts.onStateChange;
+    this.#config = opts.config;
+    this.#rules = opts.rules;
+    this.#askKinds = parseAskKinds(opts.config.ASK_KINDS);
+    this.#limiter = new RateLimiter(limitsFromConfig(opts.config), { state: opts.state, now: opts.now });
+  }
+
+  get level(): SafetyLevel {
+    return this.#config.SAFETY_LEVEL;
+  }
+
+  /** New configuration and rules (SIGHUP); rate-limit buckets are kept. */
+  setConfig(config: Config, rules: Rule[]): void {
+    this.#askKinds = parseAskKinds(config.ASK_KINDS);
+    this.#config = config;
+    this.#rules = rules;
+    this.#limiter.setLimits(limitsFromConfig(config));
+  }
+
+  state(): PolicyState {
+    return this.#limiter.state();
+  }
+
+  #decide(
+    req: OperationRequest,
+    conn: PolicyConnection | undefined,
+    explaining: boolean,
+    signal?: AbortSignal,
+  ) {
+    return decide(req, conn, {
+      level: this.level,
+      rules: this.#rules,
+      askKinds: this.#askKinds,
+      explaining,
+      signal,
+    });
+  }
+
+  /**
+   * The decision for an operation without performing it: no rate limit, confirmation or audit.
+   * With a connection, names and omitted interfaces are resolved on the bus; without one (or
+   * when the bus cannot be reached) the operation is explained statically.
+   */
+  async explain(req: OperationRequest, conn?: PolicyConnection): Promise<Explanation> {
+    let d: Decision;
+    try {
+      d = await this.#decide(req, conn, true);
+    } catch (e) {
+      // The bus cannot be asked (down, unreachable): explain statically rather than not at all.
+      d = await this.#decide(req, undefined, true);
+      d = { ...d, reason: `${d.reason} (explained statically: ${errorMessage(e)})` };
+    }
+    const levels = Object.fromEntries(
+      SAFETY_LEVELS.map((l) => [l, d.kind !== 'forbidden' && levelAllows(l, req.bus, d.kind)]),
+    ) as Record<SafetyLevel, boolean>;
+    return {
+      decision: d.verdict,
+      kind: d.kind,
+      level: this.level,
+      reason: d.verdict === 'ask' ? `${d.reason}; the human is asked first` : d.reason,
+      rule: d.rule ? describeRule(d.rule) : undefined,
+      hint: d.hint,
+      interface: d.op?.interface ?? req.interface,
+      member: d.op?.member ?? req.member,
+      access: d.op?.access ?? req.access,
+      names: d.names,
+      owner: d.owner,
+      classifiedBy: d.classifiedBy,
+      levels,
+    };
+  }
+
+  /**
+   * Decides whether `req` may run, before anything is sent. Order: resolution, classification,
+   * forbidden floor, rules, level, rate limit, confirmation. Refusals are audited at once;
+   * allowed non-read operations are audited when `finish()` is called.
+   */
+  async authorize(req: OperationRequest, ctx: AuthorizeContext = {}): Promise<Authorization> {
+    const started = Date.now();
+    const d = await this.#decide(req, ctx.conn, false, ctx.signal);
+    const record = this.#record(req, d);
+    const refuse = (reason: string, extra: Partial<Authorization> = {}): Authorization => {
+      writeAudit(this.#log, { ...record, decision: 'refused', reason, durationMs: Date.now() - started });
+      return {
+        ...this.#base(req, d),
+        code: 'POLICY_DENIED',
+        ...extra,
+        allowed: false,
+        reason,
+        finish: NO_FINISH,
+      };
+    };
+    if (d.verdict === 'deny') return refuse(d.reason, { hint: d.hint });
+
+    const limited = this.#limiter.peek(d.kind);
+    if (!limited.ok) {
+      return refuse(`${d.reason}; ${limited.message}`, {
+        code: 'RATE_LIMITED',
+        retryAfterMs: limited.retryAfterMs,
+        hint: `retry after ${limited.retryAfterMs} ms`,
+      });
+    }
+
+    if (d.verdict === 'ask') {
+      const outcome = await askHuman(
+        ctx.confirm,
+        this.#question(req, d),
+        this.#config.CONFIRM_TIMEOUT_MS,
+        ctx.signal,
+      );
+      record.confirmation = outcome;
+      if (outcome !== 'accepted') {
+        return refuse(`${d.reason}; ${CONFIRM_REFUSALS[outcome]}`, {
+          hint:
+            outcome === 'unavailable'
+              ? 'use a client that supports elicitation, or remove the ask rule / ASK_KINDS entry'
+              : undefined,
+        });
+      }
+    }
+
+    const taken = this.#limiter.take(d.kind);
+    if (!taken.ok) {
+      return refuse(`${d.reason}; ${taken.message}`, {
+        code: 'RATE_LIMITED',
+        retryAfterMs: taken.retryAfterMs,
+      });
+    }
+    if (taken.bucket) this.#onStateChange?.(this.#limiter.state());
+
+    let finished = false;
+    const finish = (outcome: { error?: string } = {}): void => {
+      if (finished || d.kind === 'read') return;
+      finished = true;
+      writeAudit(this.#log, {
+        ...record,
+        decision: 'allowed',
+        reason: d.reason,
+        durationMs: Date.now() - started,
+        ...(outcome.error !== undefined ? { error: outcome.error } : {}),
+      });
+    };
+    return { ...this.#base(req, d), allowed: true, reason: d.reason, finish };
+  }
+
+  #base(req: OperationRequest, d: Decision): Omit<Authorization, 'allowed' | 'reason' | 'finish'> {
+    return {
+      kind: d.kind,
+      level: this.level,
+      rule: d.rule ? describeRule(d.rule) : undefined,
+      interface: d.op?.raw?.interface ?? d.op?.interface ?? req.interface,
+    };
+  }
+
+  #record(req: OperationRequest, d: Decision): Omit<AuditRecord, 'decision' | 'reason'> {
+    const op = d.op;
+    const secret = this.#secret(req, d);
+    return {
+      clientId: this.#clientId,
+      bus: req.bus,
+      destination: req.destination,
+      owner: d.owner,
+      names: d.names,
+      path: req.path,
+      interface: op?.interface ?? req.interface,
+      member: op?.member ?? req.member,
+      access: op?.access ?? req.access,
+      via: op?.raw ? `${op.raw.interface}.${op.raw.member}` : undefined,
+      kind: d.kind,
+      level: this.level,
+      rule: d.rule ? describeRule(d.rule) : undefined,
+      args: auditArgs(req.args, secret),
+    };
+  }
+
+  #secret(req: OperationRequest, d: Decision): boolean {
+    const op = d.op;
+    return (
+      isSecretBearing(req.interface ?? '', req.member) ||
+      (op !== undefined && isSecretBearing(op.interface, op.member))
+    );
+  }
+
+  #question(req: OperationRequest, d: Decision): string {
+    const op = d.op;
+    const iface = op?.interface ?? req.interface ?? '';
+    const what =
+      op?.access === 'set'
+        ? `set property ${iface}.${op.member}`
+        : op?.access === 'call' || !op
+          ? `call ${iface}.${op?.member ?? req.member}`
+          : `read ${iface}.${op.member}`;
+    const args = auditArgs(req.args, this.#secret(req, d));
+    const target = req.destination ? ` on ${req.destination} ${req.path} (${req.bus} bus)` : '';
+    return `Allow the AI client ${this.#clientId} to ${what}${target}${args ? ` with ${args}` : ''}? (kind: ${d.kind}${d.rule ? `, rule ${d.rule.source}` : ''})`;
+  }
+}

@@ -1,0 +1,271 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { AppError } from '../../../../src/shared/errors.js';
+import { PolicyEngine } from '../../../../src/worker/policy/engine.js';
+import type { PolicyState } from '../../../../src/worker/policy/rate-limit.js';
+import type { OperationRequest } from '../../../../src/worker/policy/resolve.js';
+import { parseRules } from '../../../../src/worker/policy/rules.js';
+import { auditLines, memoryLogger, testConfig } from './support.js';
+
+function engine(
+  overrides: Record<string, string> = {},
+  rules = '',
+  extra: { state?: PolicyState; now?: () => number } = {},
+) {
+  const { log, lines } = memoryLogger();
+  const states: PolicyState[] = [];
+  const e = new PolicyEngine({
+    config: testConfig(overrides),
+    log,
+    clientId: 'client-7',
+    rules: parseRules(rules, 'e.rules'),
+    onStateChange: (s) => states.push(s),
+    ...extra,
+  });
+  return { e, lines, states };
+}
+
+const NOTIFY: OperationRequest = {
+  bus: 'session',
+  destination: 'org.freedesktop.Notifications',
+  path: '/org/freedesktop/Notifications',
+  interface: 'org.freedesktop.Notifications',
+  member: 'Notify',
+  access: 'call',
+  args: ['app', 0, '', 'title', 'body', [], {}, -1],
+};
+
+describe('PolicyEngine (static, no bus)', () => {
+  it('audits an allowed non-read operation once, at finish, with duration and error', async () => {
+    const { e, lines } = engine();
+    const auth = await e.authorize(NOTIFY);
+    assert.equal(auth.allowed, true);
+    assert.equal(auth.kind, 'notify');
+    assert.equal(auditLines(lines).length, 0);
+    auth.finish({ error: 'org.freedesktop.DBus.Error.NoReply' });
+    auth.finish({});
+    const [line, ...more] = auditLines(lines);
+    assert.equal(more.length, 0);
+    assert.ok(line, 'line');
+    assert.equal(line.clientId, 'client-7');
+    assert.equal(line.bus, 'session');
+    assert.equal(line.destination, 'org.freedesktop.Notifications');
+    assert.equal(line.interface, 'org.freedesktop.Notifications');
+    assert.equal(line.member, 'Notify');
+    assert.equal(line.kind, 'notify');
+    assert.equal(line.decision, 'allowed');
+    assert.equal(line.level, 'high');
+    assert.equal(line.error, 'org.freedesktop.DBus.Error.NoReply');
+    assert.equal(typeof line.durationMs, 'number');
+    assert.match(String(line.args), /title/);
+  });
+
+  it('does not audit reads', async () => {
+    const { e, lines } = engine();
+    const auth = await e.authorize({ ...NOTIFY, member: 'GetCapabilities', args: [] });
+    assert.equal(auth.kind, 'read');
+    auth.finish();
+    assert.equal(auditLines(lines).length, 0);
+  });
+
+  it('refuses with reason, level, hint and an immediate audit line', async () => {
+    const { e, lines } = engine();
+    const auth = await e.authorize({
+      ...NOTIFY,
+      destination: 'com.example.App',
+      interface: 'com.example.App',
+      member: 'Frobnicate',
+    });
+    assert.equal(auth.allowed, false);
+    assert.equal(auth.code, 'POLICY_DENIED');
+    assert.equal(auth.kind, 'call');
+    assert.equal(auth.level, 'high');
+    assert.match(auth.reason, /call is not allowed at level high/);
+    assert.match(auth.hint ?? '', /set SAFETY_LEVEL=low/);
+    const [line] = auditLines(lines);
+    assert.equal(line?.decision, 'refused');
+    assert.equal(line?.member, 'Frobnicate');
+  });
+
+  it('redacts arguments of secret-bearing members, allowed or refused', async () => {
+    const { e, lines } = engine({ SAFETY_LEVEL: 'low' });
+    const item: OperationRequest = {
+      bus: 'session',
+      destination: 'org.freedesktop.secrets',
+      path: '/org/freedesktop/secrets/collection/login',
+      interface: 'org.freedesktop.Secret.Collection',
+      member: 'CreateItem',
+      access: 'call',
+      args: [{ label: 'x' }, ['/s', [], 'hunter2', 'text/plain'], true],
+    };
+    (await e.authorize(item)).finish();
+    await e.authorize({
+      ...item,
+      interface: 'org.freedesktop.Secret.Service',
+      member: 'GetSecrets',
+      args: [['/i'], '/s/hunter2'],
+    });
+    const set = await e.authorize({
+      ...item,
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Set',
+      args: ['com.example.Vault', 'MasterPassword', 'hunter2'],
+    });
+    assert.equal(set.kind, 'property_write');
+    set.finish();
+    const audit = auditLines(lines);
+    assert.equal(audit.length, 3);
+    for (const l of audit) assert.match(String(l.args), /^\[redacted/);
+    assert.doesNotMatch(JSON.stringify(lines), /hunter2/);
+  });
+
+  it('judges Properties.Set reached as a call as the property write', async () => {
+    const { e } = engine();
+    const auth = await e.authorize({
+      bus: 'session',
+      destination: 'com.example.App',
+      path: '/',
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'Set',
+      access: 'call',
+      args: ['com.example.App', 'Colour', 'red'],
+    });
+    assert.equal(auth.allowed, false);
+    assert.equal(auth.kind, 'property_write');
+    assert.match(auth.reason, /called as org\.freedesktop\.DBus\.Properties\.Set/);
+    assert.match(auth.hint ?? '', /SAFETY_LEVEL=medium/);
+  });
+
+  it('rate-limits per kind, exports state, and keeps the limit across engines', async () => {
+    let t = 5_000_000;
+    const now = () => t;
+    const { e, states } = engine({ RATE_LIMIT_NOTIFY: '2' }, '', { now });
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    const third = await e.authorize(NOTIFY);
+    assert.equal(third.allowed, false);
+    assert.equal(third.code, 'RATE_LIMITED');
+    assert.equal(third.retryAfterMs, 30_000);
+    assert.match(third.reason, /retry in 30\.0 s/);
+    assert.equal(states.length, 2);
+    const { e: replacement } = engine({ RATE_LIMIT_NOTIFY: '2' }, '', { now, state: states.at(-1) });
+    assert.equal((await replacement.authorize(NOTIFY)).code, 'RATE_LIMITED');
+    t += 30_000;
+    assert.equal((await replacement.authorize(NOTIFY)).allowed, true);
+  });
+
+  describe('confirmation', () => {
+    const ask = { ASK_KINDS: 'notify', CONFIRM_TIMEOUT_MS: '1000' };
+    it('refuses when the client cannot ask', async () => {
+      const { e, lines } = engine(ask);
+      const auth = await e.authorize(NOTIFY);
+      assert.equal(auth.allowed, false);
+      assert.match(auth.reason, /cannot ask the human/);
+      assert.equal(auditLines(lines)[0]?.confirmation, 'unavailable');
+    });
+    it('refuses when the human declines', async () => {
+      const { e } = engine(ask);
+      const questions: string[] = [];
+      const auth = await e.authorize(NOTIFY, { confirm: async (q) => (questions.push(q), false) });
+      assert.equal(auth.allowed, false);
+      assert.match(auth.reason, /declined/);
+      assert.match(questions[0] ?? '', /client-7 to call org\.freedesktop\.Notifications\.Notify/);
+    });
+    it('allows when the human accepts', async () => {
+      const { e, lines } = engine(ask);
+      const auth = await e.authorize(NOTIFY, { confirm: async () => true });
+      assert.equal(auth.allowed, true);
+      auth.finish();
+      assert.equal(auditLines(lines)[0]?.confirmation, 'accepted');
+    });
+    it('refuses when the human does not answer in time', async () => {
+      const { e } = engine(ask);
+      const started = Date.now();
+      const auth = await e.authorize(NOTIFY, { confirm: () => new Promise<boolean>(() => {}) });
+      assert.equal(auth.allowed, false);
+      assert.match(auth.reason, /did not answer in time/);
+      assert.ok(Date.now() - started >= 900, 'Date.now() - started >= 900');
+    });
+    it('an ask rule opens beyond the level, with confirmation', async () => {
+      const { e } = engine({}, 'ask session com.example.App');
+      const req: OperationRequest = {
+        ...NOTIFY,
+        destination: 'com.example.App',
+        interface: 'com.example.App',
+        member: 'Frob',
+      };
+      assert.equal((await e.authorize(req)).allowed, false);
+      const auth = await e.authorize(req, { confirm: async () => true });
+      assert.equal(auth.allowed, true);
+      assert.equal(auth.rule, 'e.rules:1: ask session com.example.App * * *');
+    });
+  });
+
+  it('a declared kind counts unless the operation is forbidden', async () => {
+    const { e } = engine({ SAFETY_LEVEL: 'medium' });
+    const shot = await e.authorize({
+      bus: 'session',
+      destination: '',
+      path: '/',
+      member: 'capture',
+      access: 'call',
+      kind: 'screenshot',
+    });
+    assert.equal(shot.allowed, true);
+    const sneaky = await e.authorize({
+      bus: 'session',
+      destination: 'org.gnome.Shell',
+      path: '/org/gnome/Shell',
+      interface: 'org.gnome.Shell',
+      member: 'Eval',
+      access: 'call',
+      kind: 'screenshot',
+    });
+    assert.equal(sneaky.kind, 'forbidden');
+  });
+
+  it('explains without side effects', async () => {
+    const { e, lines } = engine({ RATE_LIMIT_NOTIFY: '1' });
+    const x = await e.explain(NOTIFY);
+    await e.explain(NOTIFY);
+    assert.equal(x.decision, 'allow');
+    assert.deepEqual(x.levels, { high: true, medium: true, low: true });
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    assert.equal(auditLines(lines).length, 0);
+    const noIface = await e.explain({ ...NOTIFY, interface: undefined, member: 'PowerOff' });
+    assert.equal(noIface.kind, 'forbidden');
+    const unit = await e.explain({
+      bus: 'system',
+      destination: 'org.freedesktop.systemd1',
+      path: '/org/freedesktop/systemd1',
+      interface: 'org.freedesktop.systemd1.Manager',
+      member: 'RestartUnit',
+      access: 'call',
+    });
+    assert.equal(unit.kind, 'system_change');
+    assert.deepEqual(unit.levels, { high: false, medium: false, low: false });
+  });
+
+  it('setConfig changes level and rules, keeps buckets', async () => {
+    const { e } = engine();
+    const req: OperationRequest = {
+      ...NOTIFY,
+      destination: 'com.example.App',
+      interface: 'com.example.App',
+      member: 'Frob',
+    };
+    assert.equal((await e.authorize(req)).allowed, false);
+    e.setConfig(testConfig({ SAFETY_LEVEL: 'low' }), []);
+    assert.equal((await e.authorize(req)).allowed, true);
+    e.setConfig(testConfig({ SAFETY_LEVEL: 'low' }), parseRules('deny session com.example.*', 'n.rules'));
+    assert.equal((await e.authorize(req)).allowed, false);
+  });
+
+  it('an invalid ASK_KINDS is a configuration error', () => {
+    assert.throws(
+      () => engine({ ASK_KINDS: 'notify,poweroff' }),
+      (err: unknown) =>
+        err instanceof AppError && err.code === 'CONFIG_INVALID' && /poweroff/.test(err.message),
+    );
+  });
+});
