@@ -252,12 +252,31 @@ async function namesOfPid(bus: TestBus, pid: number): Promise<string[]> {
  * point at it, so `--session`/`--system` and templates' default bus all land there) and waits
  * until the process owns a well-known name (`opts.name` when given).
  */
-export async function startMock(
+export function startMock(
   bus: TestBus,
   args: string[],
   opts: { name?: string; path?: string; timeoutMs?: number } = {},
 ): Promise<MockService> {
-  const child = spawn(PYTHON, ['-m', 'dbusmock', ...args], {
+  return startPythonService(bus, ['-m', 'dbusmock', ...args], opts);
+}
+
+/** A fixture service written in Python (test/fixtures/NAME.py) on `bus`, waited for like startMock. */
+export function startFixtureService(
+  bus: TestBus,
+  script: string,
+  args: string[],
+  opts: { name?: string; path?: string; timeoutMs?: number } = {},
+): Promise<MockService> {
+  return startPythonService(bus, [join(FIXTURES, script), ...args], opts);
+}
+
+async function startPythonService(
+  bus: TestBus,
+  argv: string[],
+  opts: { name?: string; path?: string; timeoutMs?: number },
+): Promise<MockService> {
+  const args = argv[0] === '-m' ? argv.slice(2) : argv.slice(1);
+  const child = spawn(PYTHON, argv, {
     env: { ...process.env, DBUS_SESSION_BUS_ADDRESS: bus.address, DBUS_SYSTEM_BUS_ADDRESS: bus.address },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -271,7 +290,7 @@ export async function startMock(
   for (;;) {
     if (child.exitCode !== null || child.signalCode !== null) {
       untrackPid(pid);
-      throw new Error(`dbusmock ${args.join(' ')} exited: ${output()}`);
+      throw new Error(`python3 ${argv.join(' ')} exited: ${output()}`);
     }
     const names = await namesOfPid(bus, pid);
     const name = opts.name === undefined ? names[0] : names.find((n) => n === opts.name);
@@ -284,7 +303,7 @@ export async function startMock(
     }
     if (Date.now() > deadline) {
       await stop();
-      throw new Error(`dbusmock ${args.join(' ')} owned no name in time: ${output()}`);
+      throw new Error(`python3 ${argv.join(' ')} owned no name in time: ${output()}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

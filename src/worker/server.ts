@@ -1,0 +1,147 @@
+import { McpServer } from '@modelcontextprotocol/server';
+import PQueue from 'p-queue';
+import type { Config } from '../shared/config.js';
+import type { Logger } from '../shared/logger.js';
+import { BusManager } from './dbus/connection.js';
+import type { PolicyState } from './policy/index.js';
+import { PolicyEngine, loadRules } from './policy/index.js';
+import { SignalHub } from './signals/hub.js';
+import type { ToolDeps } from './tools/deps.js';
+import { registerTools } from './tools/index.js';
+import { describeLevelOnTools } from './tools/registry.js';
+import { clientTappedLogger } from './client-log.js';
+import { registerPrompts } from './prompts.js';
+import { registerResources } from './resources.js';
+import { registerSignalResources } from './signal-resources.js';
+
+export const SERVER_NAME = 'dbus-mcp';
+
+export interface WorkerRuntimeOptions {
+  config: Config;
+  log: Logger;
+  clientId: string;
+  env?: NodeJS.ProcessEnv;
+  /** Rate-limit state kept by the supervisor across worker restarts. */
+  policyState?: PolicyState;
+  onPolicyStateChange?: (state: PolicyState) => void;
+}
+
+export interface WorkerRuntime {
+  /** Makes the MCP server for this client (serveStdio pins one instance per connection). */
+  factory: () => McpServer;
+  /** Applies a reloaded configuration: safety level, rules, limits; tells clients the tools changed. */
+  updateConfig(config: Config): void;
+  /**
+   * Opens the session bus connection in the background, so the client's first call does not wait
+   * for the connect and handshake (bench/README.md, "Crash recovery"). A failure is ignored here:
+   * the first call that needs the bus connects again and reports it.
+   */
+  connectAhead(): void;
+  close(): Promise<void>;
+}
+
+function instructions(level: string): string {
+  return [
+    'dbus-mcp gives typed access to Linux D-Bus (session and system bus).',
+    `Current safety level: ${level}. Call show_help for what this level allows and how to change it;`,
+    'explain_policy tells in advance whether an operation would be allowed.',
+    'Start with list_services (or discover when present), then introspect a service path to see its',
+    'interfaces, methods (with D-Bus types), properties and children, or list_objects for the whole tree.',
+    'Read with get_property / get_all_properties; act with call_method / set_property.',
+    'Values are JSON typed by D-Bus signatures: 64-bit integers may be strings, variants come back as',
+    '{signature, value}, byte arrays as {base64, text?}. Failed calls return isError with the D-Bus error name.',
+  ].join(' ');
+}
+
+/**
+ * Builds everything one client's server needs: bus connections (lazy), the policy engine, the
+ * call queue. Side-effect free until a tool runs; `close()` drops the bus connections.
+ */
+export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
+  let config = options.config;
+  const env = options.env ?? process.env;
+  const log = options.log;
+  const servers = new Set<McpServer>();
+  // Policy decisions and connection events also reach this client as MCP log notifications.
+  const buses = new BusManager(
+    config,
+    clientTappedLogger(log, 'dbus', () => servers),
+  );
+  const policy = new PolicyEngine({
+    config,
+    log: clientTappedLogger(log, 'policy', () => servers),
+    clientId: options.clientId,
+    rules: loadRules(config, env),
+    state: options.policyState,
+    onStateChange: options.onPolicyStateChange,
+  });
+  const queue = new PQueue({ concurrency: config.MAX_CONCURRENT_CALLS });
+  const signals = new SignalHub({ buses, config: () => config, log: log.child({ component: 'signals' }) });
+  const deps: ToolDeps = {
+    config: () => config,
+    log,
+    clientId: options.clientId,
+    buses,
+    policy,
+    queue,
+    signals,
+  };
+  const baseDescriptions = new Map<string, string>();
+
+  return {
+    factory: () => {
+      const server = new McpServer(
+        { name: SERVER_NAME, version: process.env.DBUS_MCP_VERSION ?? '0.0.0' },
+        {
+          capabilities: {
+            tools: { listChanged: true },
+            resources: { subscribe: true, listChanged: true },
+            logging: {},
+          },
+          instructions: instructions(config.SAFETY_LEVEL),
+        },
+      );
+      registerTools(server, deps);
+      registerResources(server, deps);
+      registerSignalResources(server, deps);
+      registerPrompts(server, deps);
+      describeLevelOnTools(server, config.SAFETY_LEVEL, baseDescriptions);
+      servers.add(server);
+      return server;
+    },
+    updateConfig(next) {
+      const levelChanged = next.SAFETY_LEVEL !== config.SAFETY_LEVEL;
+      let rules;
+      try {
+        rules = loadRules(next, env);
+      } catch (err) {
+        log.error({ err }, 'policy rules not reloaded; the running configuration stays');
+        return;
+      }
+      config = next;
+      policy.setConfig(next, rules);
+      queue.concurrency = next.MAX_CONCURRENT_CALLS;
+      log.info({ level: next.SAFETY_LEVEL, levelChanged }, 'configuration applied');
+      for (const server of servers) {
+        // A new level rewrites tool descriptions (each update announces list_changed); new rules alone
+        // change what tools may do too, so announce it either way.
+        describeLevelOnTools(server, next.SAFETY_LEVEL, baseDescriptions);
+        if (!levelChanged && server.isConnected()) server.sendToolListChanged();
+      }
+    },
+    connectAhead() {
+      try {
+        buses.get('session').uniqueName().catch(() => {});
+      } catch {
+        // No usable session bus address: the first call says so.
+      }
+    },
+    async close() {
+      queue.clear();
+      await Promise.allSettled([...servers].map((s) => s.close()));
+      // Subscriptions end (their match rules leave the bus) before the connections close.
+      await signals.close();
+      await buses.closeAll();
+    },
+  };
+}

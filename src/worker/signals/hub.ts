@@ -1,0 +1,404 @@
+import { randomUUID } from 'node:crypto';
+import type { Config } from '../../shared/config.js';
+import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+import type { Logger } from '../../shared/logger.js';
+import type { BusConnection, BusKind, BusManager, SignalMessage } from '../dbus/connection.js';
+import type { JsonValue } from '../dbus/marshal.js';
+import { fromDBusArgs } from '../dbus/marshal.js';
+import { EventQueue } from './queue.js';
+import type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
+import type { SignalFilter } from './match-rule.js';
+import { buildMatchRule, filterMatches, validateFilter } from './match-rule.js';
+
+export type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
+
+/** Longest a read may wait for signals to arrive. */
+export const MAX_READ_WAIT_MS = 60_000;
+/** Most signals one read returns. */
+export const MAX_READ_COUNT = 1000;
+
+const DRIVER = 'org.freedesktop.DBus';
+const SYSTEMD = {
+  destination: 'org.freedesktop.systemd1',
+  path: '/org/freedesktop/systemd1',
+  interface: 'org.freedesktop.systemd1.Manager',
+};
+
+interface Subscription {
+  id: string;
+  bus: BusKind;
+  state: BusState;
+  filter: SignalFilter;
+  rule: string;
+  createdAt: string;
+  queue: EventQueue<SignalEvent>;
+  received: number;
+  systemd: boolean;
+  ended: boolean;
+  waiters: Set<() => void>;
+}
+
+interface BusState {
+  conn: BusConnection;
+  unlisten: () => void;
+  /** Well-known sender names in use → current owner; `fromSignal` once NameOwnerChanged spoke. */
+  owners: Map<string, { owner: string | undefined; fromSignal: boolean; refs: number }>;
+  systemdRefs: number;
+}
+
+/** Does a subscription need systemd's Manager.Subscribe() to see what it asks for? */
+function needsSystemd(f: SignalFilter): boolean {
+  const path = f.path ?? f.path_namespace;
+  return (
+    f.sender === SYSTEMD.destination ||
+    (f.interface?.startsWith(`${SYSTEMD.destination}.`) ?? false) ||
+    (path !== undefined && path.startsWith(SYSTEMD.path))
+  );
+}
+
+const isNoOwner = (e: unknown) =>
+  e instanceof DBusCallError &&
+  (e.dbusName === `${DRIVER}.Error.NameHasNoOwner` || e.dbusName === `${DRIVER}.Error.ServiceUnknown`);
+
+/**
+ * Per-worker signal subscriptions. Each holds one match rule through the connection's
+ * refcounted addMatch (the rule leaves the bus with its last holder), a bounded queue that
+ * drops the oldest signal when full and counts it, and waiters for bounded reads.
+ * `close()` ends every subscription and releases every rule.
+ */
+export class SignalHub {
+  readonly #buses: BusManager;
+  readonly #config: () => Config;
+  readonly #log: Logger;
+  readonly #subs = new Map<string, Subscription>();
+  readonly #states = new Map<BusKind, BusState>();
+  readonly #listeners = new Set<(event: SignalEvent, sub: SubscriptionInfo) => void>();
+  readonly #changeListeners = new Set<() => void>();
+  #reserved = 0;
+  #closed = false;
+
+  constructor(opts: { buses: BusManager; config: () => Config; log: Logger }) {
+    this.#buses = opts.buses;
+    this.#config = opts.config;
+    this.#log = opts.log;
+  }
+
+  /** Validates the filter, installs its match rule and starts buffering. Rejects past MAX_SUBSCRIPTIONS. */
+  async subscribe(input: SignalFilter): Promise<SubscriptionInfo> {
+    if (this.#closed) throw new AppError('SUBSCRIPTION_UNKNOWN', 'the signal hub is closed');
+    const filter = validateFilter(input);
+    const rule = buildMatchRule(filter);
+    const max = this.#config().MAX_SUBSCRIPTIONS;
+    if (this.#subs.size + this.#reserved >= max) {
+      throw new AppError(
+        'SUBSCRIPTION_LIMIT',
+        `this client already has ${this.#subs.size} signal subscriptions (MAX_SUBSCRIPTIONS=${max}); ` +
+          'unsubscribe_signals the ones you no longer need',
+        { details: { max } },
+      );
+    }
+    this.#reserved++;
+    const state = this.#state(filter.bus);
+    const sub: Subscription = {
+      id: `sig-${randomUUID().slice(0, 8)}`,
+      bus: filter.bus,
+      state,
+      filter,
+      rule,
+      createdAt: new Date().toISOString(),
+      queue: new EventQueue(this.#config().SIGNAL_BUFFER_SIZE),
+      received: 0,
+      systemd: needsSystemd(filter),
+      ended: false,
+      waiters: new Set(),
+    };
+    try {
+      if (filter.sender && !filter.sender.startsWith(':')) await this.#trackOwner(state, filter.sender);
+      this.#subs.set(sub.id, sub); // before AddMatch: a signal may follow its reply in the same read
+      try {
+        await state.conn.addMatch(rule); // a refused rule holds nothing
+      } catch (e) {
+        this.#subs.delete(sub.id);
+        this.#untrackOwner(state, filter.sender);
+        throw e;
+      }
+      if (sub.systemd) await this.#retainSystemd(state);
+    } finally {
+      this.#reserved--;
+    }
+    if (this.#closed) {
+      await this.#end(sub);
+      throw new AppError('SUBSCRIPTION_UNKNOWN', 'the signal hub closed while subscribing');
+    }
+    this.#log.debug({ id: sub.id, rule, bus: sub.bus }, 'signal subscription added');
+    this.#changed();
+    return this.#info(sub);
+  }
+
+  /**
+   * Takes up to `max` buffered signals. With nothing buffered and `waitMs` > 0 it waits until a
+   * signal arrives, the time is up, the subscription ends or `signal` aborts — whichever first.
+   */
+  async read(
+    id: string,
+    opts: { max?: number; waitMs?: number; signal?: AbortSignal } = {},
+  ): Promise<ReadResult> {
+    const sub = this.#get(id);
+    const max = Math.min(Math.max(opts.max ?? 100, 1), MAX_READ_COUNT);
+    const waitMs = Math.min(Math.max(opts.waitMs ?? 0, 0), MAX_READ_WAIT_MS);
+    if (sub.queue.length === 0 && waitMs > 0 && !sub.ended && !opts.signal?.aborted) {
+      await new Promise<void>((resolve) => {
+        const done = () => {
+          clearTimeout(timer);
+          sub.waiters.delete(done);
+          opts.signal?.removeEventListener('abort', done);
+          resolve();
+        };
+        const timer = setTimeout(done, waitMs);
+        sub.waiters.add(done);
+        opts.signal?.addEventListener('abort', done, { once: true });
+      });
+    }
+    const signals = sub.queue.take(max);
+    const dropped = sub.queue.takeDropped();
+    return { subscription_id: id, signals, dropped, remaining: sub.queue.length, ended: sub.ended };
+  }
+
+  /** Buffered signals without taking them (for resource views). */
+  peek(id: string, max = 100): SignalEvent[] {
+    return this.#get(id).queue.peek(max);
+  }
+
+  /** Ends a subscription: waiting reads return, its rule is released. */
+  async unsubscribe(id: string): Promise<SubscriptionInfo> {
+    const sub = this.#get(id);
+    const info = this.#info(sub);
+    await this.#end(sub);
+    this.#changed();
+    return info;
+  }
+
+  get(id: string): SubscriptionInfo | undefined {
+    const sub = this.#subs.get(id);
+    return sub ? this.#info(sub) : undefined;
+  }
+
+  list(): SubscriptionInfo[] {
+    return [...this.#subs.values()].map((s) => this.#info(s));
+  }
+
+  /** Called for every signal a subscription receives (e.g. to notify MCP resource subscribers). */
+  onSignal(listener: (event: SignalEvent, sub: SubscriptionInfo) => void): () => void {
+    this.#listeners.add(listener);
+    return () => void this.#listeners.delete(listener);
+  }
+
+  /** Called when a subscription is added or ends. */
+  onSubscriptionsChanged(listener: () => void): () => void {
+    this.#changeListeners.add(listener);
+    return () => void this.#changeListeners.delete(listener);
+  }
+
+  /** Ends every subscription and releases every rule; later subscribes fail. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    await Promise.allSettled([...this.#subs.values()].map((s) => this.#end(s)));
+    for (const state of this.#states.values()) state.unlisten();
+    this.#states.clear();
+    this.#listeners.clear();
+    this.#changeListeners.clear();
+  }
+
+  #get(id: string): Subscription {
+    const sub = this.#subs.get(id);
+    if (!sub) {
+      throw new AppError(
+        'SUBSCRIPTION_UNKNOWN',
+        `no signal subscription ${JSON.stringify(id)} (it was unsubscribed, or the worker restarted and ` +
+          'subscriptions ended with it); subscribe_signals again',
+      );
+    }
+    return sub;
+  }
+
+  async #end(sub: Subscription): Promise<void> {
+    if (sub.ended) return;
+    sub.ended = true;
+    this.#subs.delete(sub.id);
+    for (const wake of [...sub.waiters]) wake();
+    const state = sub.state;
+    this.#untrackOwner(state, sub.filter.sender);
+    const steps: Promise<unknown>[] = [state.conn.removeMatch(sub.rule)];
+    if (sub.systemd) steps.push(this.#releaseSystemd(state));
+    await Promise.allSettled(steps);
+  }
+
+  #state(bus: BusKind): BusState {
+    let state = this.#states.get(bus);
+    if (!state) {
+      const conn = this.#buses.get(bus);
+      const created: BusState = { conn, unlisten: () => undefined, owners: new Map(), systemdRefs: 0 };
+      created.unlisten = conn.onSignal((msg) => this.#dispatch(created, msg));
+      this.#states.set(bus, created);
+      state = created;
+    }
+    return state;
+  }
+
+  async #trackOwner(state: BusState, name: string): Promise<void> {
+    const known = state.owners.get(name);
+    if (known) {
+      known.refs++;
+      return;
+    }
+    const entry = { owner: undefined as string | undefined, fromSignal: false, refs: 1 };
+    state.owners.set(name, entry);
+    try {
+      await this.#resolveOwner(state, name, entry);
+    } catch (e) {
+      this.#untrackOwner(state, name);
+      throw e;
+    }
+  }
+
+  /** GetNameOwner, unless a NameOwnerChanged answered first (it is newer). */
+  async #resolveOwner(state: BusState, name: string, entry: { owner?: string; fromSignal: boolean }) {
+    entry.fromSignal = false;
+    try {
+      const reply = await state.conn.call({
+        destination: DRIVER,
+        path: '/org/freedesktop/DBus',
+        interface: DRIVER,
+        member: 'GetNameOwner',
+        signature: 's',
+        body: [name],
+      });
+      if (!entry.fromSignal) entry.owner = String(reply.body[0]);
+    } catch (e) {
+      if (!isNoOwner(e)) throw e;
+      if (!entry.fromSignal) entry.owner = undefined;
+    }
+  }
+
+  async #refreshOwners(state: BusState): Promise<void> {
+    await Promise.allSettled(
+      [...state.owners].map(([name, entry]) => this.#resolveOwner(state, name, entry)),
+    );
+  }
+
+  #untrackOwner(state: BusState, name: string | undefined): void {
+    if (!name || name.startsWith(':')) return;
+    const entry = state.owners.get(name);
+    if (entry && --entry.refs <= 0) state.owners.delete(name);
+  }
+
+  /**
+   * Holds systemd's Manager.Subscribe() on `bus` until the returned release is called. systemd
+   * keeps one subscription per connection, so every user of it (subscriptions, manage_unit
+   * waiting for its job) shares this count; the last release sends Unsubscribe().
+   */
+  async retainSystemd(bus: BusKind): Promise<() => Promise<void>> {
+    const state = this.#state(bus);
+    await this.#retainSystemd(state);
+    let released = false;
+    return async () => {
+      if (released) return;
+      released = true;
+      await this.#releaseSystemd(state);
+    };
+  }
+
+  async #retainSystemd(state: BusState): Promise<void> {
+    if (state.systemdRefs++ === 0) await this.#systemd(state, 'Subscribe');
+  }
+
+  async #releaseSystemd(state: BusState): Promise<void> {
+    if (--state.systemdRefs === 0) await this.#systemd(state, 'Unsubscribe');
+  }
+
+  /** systemd only emits unit and job signals while some client is subscribed. */
+  async #systemd(state: BusState, member: 'Subscribe' | 'Unsubscribe'): Promise<void> {
+    try {
+      await state.conn.call({ ...SYSTEMD, member, noAutoStart: true });
+    } catch (e) {
+      this.#log.debug({ err: e, member, bus: state.conn.kind }, 'systemd subscription call failed');
+    }
+  }
+
+  #dispatch(state: BusState, msg: SignalMessage): void {
+    if (msg.sender === DRIVER && msg.member === 'NameAcquired' && String(msg.body[0]).startsWith(':')) {
+      // A (re)connection: owners may have changed while we were away and no NameOwnerChanged told us.
+      void this.#refreshOwners(state);
+    }
+    if (msg.sender === DRIVER && msg.member === 'NameOwnerChanged' && msg.interface === DRIVER) {
+      const [name, , owner] = msg.body as [unknown, unknown, unknown];
+      const entry = typeof name === 'string' ? state.owners.get(name) : undefined;
+      if (entry) {
+        entry.owner = typeof owner === 'string' && owner !== '' ? owner : undefined;
+        entry.fromSignal = true;
+      }
+    }
+    let json: { args: JsonValue[]; args_error?: string } | undefined;
+    for (const sub of this.#subs.values()) {
+      if (sub.bus !== state.conn.kind || sub.ended) continue;
+      const owner = sub.filter.sender ? state.owners.get(sub.filter.sender)?.owner : undefined;
+      if (!filterMatches(sub.filter, msg, owner)) continue;
+      json ??= convert(msg);
+      sub.received++;
+      const event: SignalEvent = {
+        seq: sub.received,
+        received_at: new Date().toISOString(),
+        sender: msg.sender,
+        path: msg.path,
+        interface: msg.interface,
+        member: msg.member,
+        signature: msg.signature,
+        ...json,
+      };
+      sub.queue.push(event);
+      for (const wake of [...sub.waiters]) wake();
+      if (this.#listeners.size > 0) {
+        const info = this.#info(sub);
+        for (const listener of this.#listeners) {
+          try {
+            listener(event, info);
+          } catch (err) {
+            this.#log.warn({ err }, 'signal hook threw');
+          }
+        }
+      }
+    }
+  }
+
+  #changed(): void {
+    for (const listener of this.#changeListeners) {
+      try {
+        listener();
+      } catch (err) {
+        this.#log.warn({ err }, 'subscription hook threw');
+      }
+    }
+  }
+
+  #info(sub: Subscription): SubscriptionInfo {
+    return {
+      id: sub.id,
+      bus: sub.bus,
+      filter: sub.filter,
+      match_rule: sub.rule,
+      created_at: sub.createdAt,
+      buffered: sub.queue.length,
+      buffer_size: sub.queue.capacity,
+      dropped: sub.queue.dropped,
+      received: sub.received,
+    };
+  }
+}
+
+function convert(msg: SignalMessage): { args: JsonValue[]; args_error?: string } {
+  try {
+    return { args: fromDBusArgs(msg.signature, msg.body) };
+  } catch (e) {
+    return { args: [], args_error: errorMessage(e) };
+  }
+}

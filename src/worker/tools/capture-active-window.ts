@@ -1,0 +1,29 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { ToolDeps } from './deps.js';
+import { operationContext } from './operations.js';
+import { errorResult } from './result.js';
+import { capture, captureOutput } from './screenshot-providers.js';
+
+export function registerCaptureActiveWindow(server: McpServer, deps: ToolDeps) {
+  server.registerTool(
+    'capture_active_window',
+    {
+      title: 'Take a screenshot of the active window',
+      description:
+        'Capture the focused window (with its frame) and return it as an image (PNG) plus the path of the ' +
+        'saved file in SCREENSHOT_DIR. Needs GNOME Shell: the XDG portal cannot capture a single window ' +
+        '(use capture_screen there). Needs safety level medium or lower; rate-limited.',
+      inputSchema: z.object({}),
+      outputSchema: captureOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
+    },
+    async (_args, ctx) => {
+      try {
+        return await capture(deps, operationContext(ctx), 'window');
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+  );
+}

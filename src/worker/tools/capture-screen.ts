@@ -1,0 +1,30 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { ToolDeps } from './deps.js';
+import { operationContext } from './operations.js';
+import { errorResult } from './result.js';
+import { capture, captureOutput } from './screenshot-providers.js';
+
+export function registerCaptureScreen(server: McpServer, deps: ToolDeps) {
+  server.registerTool(
+    'capture_screen',
+    {
+      title: 'Take a screenshot of the screen',
+      description:
+        'Capture the whole screen and return it as an image (PNG) plus the path of the saved file ' +
+        '(SCREENSHOT_DIR, default ~/.cache/dbus-mcp/screenshots; old files are pruned). Uses the XDG desktop ' +
+        'portal (the desktop may ask the human to allow it), else GNOME Shell. Screens can show private data: ' +
+        'capture only when the task needs it. Needs safety level medium or lower; rate-limited.',
+      inputSchema: z.object({}),
+      outputSchema: captureOutput,
+      annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
+    },
+    async (_args, ctx) => {
+      try {
+        return await capture(deps, operationContext(ctx), 'screen');
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+  );
+}

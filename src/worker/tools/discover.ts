@@ -1,0 +1,142 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { BusKind } from '../dbus/connection.js';
+import type { ToolDeps } from './deps.js';
+import { DRIVER, busNames, taskRequest } from './desktop-common.js';
+import { guarded, operationContext } from './operations.js';
+import { dataResult, describeError, errorResult } from './result.js';
+
+interface Capability {
+  capability: string;
+  tools: string[];
+  match: RegExp;
+  note?: string;
+}
+
+/** Well-known names → what they are for and which tool reaches them. */
+const CAPABILITIES: Capability[] = [
+  { capability: 'media players', tools: ['media_control'], match: /^org\.mpris\.MediaPlayer2\./ },
+  { capability: 'notifications', tools: ['notify'], match: /^org\.freedesktop\.Notifications$/ },
+  {
+    capability: 'clipboard',
+    tools: ['clipboard_read', 'clipboard_write'],
+    match: /^(org\.kde\.klipper|org\.gnome\.GPaste)$/,
+  },
+  {
+    capability: 'screenshots',
+    tools: ['capture_screen', 'capture_active_window'],
+    match: /^(org\.gnome\.Shell\.Screenshot|org\.kde\.KWin)$/,
+    note: 'the XDG portal (below) is the preferred route',
+  },
+  {
+    capability: 'portals',
+    tools: ['capture_screen', 'introspect'],
+    match: /^org\.freedesktop\.portal\./,
+    note: 'xdg-desktop-portal: screenshots and other sandbox-friendly desktop requests',
+  },
+  {
+    capability: 'network',
+    tools: ['status'],
+    match:
+      /^(org\.freedesktop\.NetworkManager|org\.freedesktop\.network1|org\.freedesktop\.resolve1|net\.connman(\..*)?)$/,
+  },
+  {
+    capability: 'power',
+    tools: ['status'],
+    match: /^(org\.freedesktop\.UPower(\..*)?|net\.hadess\.PowerProfiles|org\.freedesktop\.login1)$/,
+    note: 'power actions (suspend, power off) are forbidden at every level; reads are fine',
+  },
+  { capability: 'bluetooth', tools: ['list_objects', 'get_all_properties'], match: /^org\.bluez(\..*)?$/ },
+  {
+    capability: 'secrets',
+    tools: ['introspect'],
+    match: /^(org\.freedesktop\.secrets|org\.kde\.kwalletd[56]?|org\.gnome\.keyring(\..*)?)$/,
+    note: 'secret retrieval is forbidden at every level; only metadata can be read',
+  },
+  {
+    capability: 'desktop shell',
+    tools: ['introspect', 'call_method'],
+    match:
+      /^(org\.gnome\.Shell|org\.kde\.plasmashell|org\.kde\.KWin|org\.freedesktop\.ScreenSaver|org\.gnome\.SessionManager|org\.kde\.ksmserver)$/,
+  },
+  {
+    capability: 'systemd',
+    tools: ['list_units', 'unit_status', 'manage_unit'],
+    match: /^org\.freedesktop\.systemd1$/,
+  },
+  {
+    capability: 'host and time',
+    tools: ['status'],
+    match: /^org\.freedesktop\.(hostname1|timedate1|locale1)$/,
+  },
+];
+
+const service = z.object({ name: z.string(), bus: z.enum(['session', 'system']), running: z.boolean() });
+const output = z.object({
+  buses: z.record(
+    z.string(),
+    z.object({ available: z.boolean(), services: z.number(), reason: z.string().optional() }),
+  ),
+  capabilities: z.array(
+    z.object({
+      capability: z.string(),
+      tools: z.array(z.string()),
+      services: z.array(service),
+      note: z.string().optional(),
+    }),
+  ),
+  missing: z.array(z.string()).describe('Capabilities nothing on the buses offers.'),
+});
+
+export function registerDiscover(server: McpServer, deps: ToolDeps) {
+  server.registerTool(
+    'discover',
+    {
+      title: 'Discover what this machine offers',
+      description:
+        'Survey both buses and group the services by capability — media players, notifications, clipboard, ' +
+        'screenshots, portals, network, power, bluetooth, secrets, desktop shell, systemd, host and time — ' +
+        'each with the tool to use. Good first call to see what is possible here. running=false marks ' +
+        'services that start on demand. Read-only.',
+      inputSchema: z.object({}),
+      outputSchema: output,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async (_args, ctx) => {
+      const octx = operationContext(ctx);
+      try {
+        const found: z.infer<typeof service>[] = [];
+        const buses: z.infer<typeof output>['buses'] = {};
+        for (const bus of ['session', 'system'] as BusKind[]) {
+          try {
+            const req = taskRequest(bus, { ...DRIVER, member: 'ListNames' }, 'read');
+            const { names, activatable } = await guarded(deps, req, octx, (_a, conn) =>
+              busNames(deps, conn, octx),
+            );
+            const running = new Set(names);
+            const all = [...new Set([...names, ...activatable])].sort();
+            for (const name of all) found.push({ name, bus, running: running.has(name) });
+            buses[bus] = { available: true, services: all.length };
+          } catch (e) {
+            const info = describeError(e);
+            buses[bus] = { available: false, services: 0, reason: `${info.name}: ${info.message}` };
+          }
+        }
+        const capabilities = CAPABILITIES.map(({ capability, tools, match, note }) => ({
+          capability,
+          tools,
+          services: found.filter((s) => match.test(s.name)),
+          ...(note ? { note } : {}),
+        }));
+        const missing = capabilities.filter((c) => c.services.length === 0).map((c) => c.capability);
+        return dataResult({
+          buses,
+          capabilities: capabilities.filter((c) => c.services.length > 0),
+          missing,
+        });
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+  );
+}

@@ -1,0 +1,97 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import type { ToolDeps } from './deps.js';
+import { PROPERTIES, variantToJson } from './get-property.js';
+import { guarded, operationContext, queuedCall } from './operations.js';
+import { dataResult, errorResult } from './result.js';
+import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
+
+/** Past this much JSON the remaining properties are named but their values left out. */
+const MAX_RESULT_CHARS = 512 * 1024;
+
+const output = z.object({
+  service: z.string(),
+  path: z.string(),
+  interface: z.string(),
+  properties: z.record(z.string(), z.object({ signature: z.string(), value: z.unknown() })),
+  truncated: z.boolean(),
+  omitted: z
+    .array(z.string())
+    .optional()
+    .describe('Properties left out to bound the answer; read them one by one.'),
+});
+
+export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
+  server.registerTool(
+    'get_all_properties',
+    {
+      title: 'Read all properties of an interface',
+      description:
+        'Read every property of one interface of an object (org.freedesktop.DBus.Properties.GetAll), each as ' +
+        '{signature, value}. Large answers are cut at 512 KiB: `omitted` names what to read with get_property.',
+      inputSchema: z.object({
+        bus: busInput,
+        service: serviceInput,
+        path: pathInput,
+        interface: interfaceInput,
+        auto_start: z
+          .boolean()
+          .default(false)
+          .describe(
+            'Let the bus start the service if it is activatable and not running (reads never do by default).',
+          ),
+      }),
+      outputSchema: output,
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ bus, service, path, interface: iface, auto_start }, ctx) => {
+      const octx = operationContext(ctx);
+      try {
+        const req = {
+          bus,
+          destination: service,
+          path,
+          interface: iface,
+          member: '',
+          access: 'getall' as const,
+        };
+        const all = await guarded(deps, req, octx, async (_auth, conn) => {
+          const reply = await queuedCall(
+            deps,
+            conn,
+            {
+              destination: service,
+              path,
+              interface: PROPERTIES,
+              member: 'GetAll',
+              signature: 's',
+              body: [iface],
+              noAutoStart: !auto_start,
+            },
+            octx,
+          );
+          return (reply.body[0] ?? {}) as Record<string, unknown>;
+        });
+        const properties: Record<string, { signature: string; value: unknown }> = {};
+        const omitted: string[] = [];
+        let size = 0;
+        for (const name of Object.keys(all).sort()) {
+          const entry = variantToJson(all[name], `${iface}.${name}`);
+          size += JSON.stringify(entry).length;
+          if (size > MAX_RESULT_CHARS) omitted.push(name);
+          else properties[name] = entry;
+        }
+        return dataResult({
+          service,
+          path,
+          interface: iface,
+          properties,
+          truncated: omitted.length > 0,
+          ...(omitted.length ? { omitted } : {}),
+        });
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+  );
+}

@@ -1,0 +1,54 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { registerCallMethod } from './call-method.js';
+import { registerCaptureActiveWindow } from './capture-active-window.js';
+import { registerCaptureScreen } from './capture-screen.js';
+import { registerClipboardRead } from './clipboard-read.js';
+import { registerClipboardWrite } from './clipboard-write.js';
+import type { ToolDeps } from './deps.js';
+import { registerDiscover } from './discover.js';
+import { registerExplainPolicy } from './explain-policy.js';
+import { registerGetAllProperties } from './get-all-properties.js';
+import { registerGetProperty } from './get-property.js';
+import { registerIntrospect } from './introspect.js';
+import { registerListObjects } from './list-objects.js';
+import { registerListScreenshotFiles } from './list-screenshot-files.js';
+import { registerListServices } from './list-services.js';
+import { registerListUnits } from './list-units.js';
+import { registerManageUnit } from './manage-unit.js';
+import { registerMediaControl } from './media-control.js';
+import { registerNotify } from './notify.js';
+import { registerReadSignals } from './read-signals.js';
+import { registerSetProperty } from './set-property.js';
+import { registerShowHelp } from './show-help.js';
+import { registerStatus } from './status.js';
+import { registerSubscribeSignals } from './subscribe-signals.js';
+import { registerUnitStatus } from './unit-status.js';
+import { registerUnsubscribeSignals } from './unsubscribe-signals.js';
+
+/** Every tool, in the order clients list them. */
+export function registerTools(server: McpServer, deps: ToolDeps): void {
+  registerListServices(server, deps);
+  registerIntrospect(server, deps);
+  registerListObjects(server, deps);
+  registerGetProperty(server, deps);
+  registerGetAllProperties(server, deps);
+  registerSetProperty(server, deps);
+  registerCallMethod(server, deps);
+  registerDiscover(server, deps);
+  registerSubscribeSignals(server, deps);
+  registerReadSignals(server, deps);
+  registerUnsubscribeSignals(server, deps);
+  registerNotify(server, deps);
+  registerClipboardRead(server, deps);
+  registerClipboardWrite(server, deps);
+  registerCaptureScreen(server, deps);
+  registerCaptureActiveWindow(server, deps);
+  registerListScreenshotFiles(server, deps);
+  registerMediaControl(server, deps);
+  registerStatus(server, deps);
+  registerListUnits(server, deps);
+  registerUnitStatus(server, deps);
+  registerManageUnit(server, deps);
+  registerExplainPolicy(server, deps);
+  registerShowHelp(server, deps);
+}

@@ -1,0 +1,48 @@
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+
+/** What a failed tool call carries in `structuredContent.error`. */
+export interface ToolErrorInfo {
+  name: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+const POLKIT_INTERACTIVE = 'org.freedesktop.PolicyKit1.Error.InteractiveAuthorizationRequired';
+const DBUS_INTERACTIVE = 'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired';
+
+/** A successful data result: the JSON as text for the model and as `structuredContent`. */
+export function dataResult<T extends Record<string, unknown>>(data: T, summary?: string): CallToolResult {
+  const text = JSON.stringify(data, null, 2);
+  return {
+    content: [{ type: 'text', text: summary ? `${summary}\n${text}` : text }],
+    structuredContent: data,
+  };
+}
+
+/** Maps any failure to an `isError` result naming what went wrong. Never throws. */
+export function errorResult(e: unknown): CallToolResult {
+  const info = describeError(e);
+  const hint = typeof info.hint === 'string' ? `\n${info.hint}` : '';
+  return {
+    isError: true,
+    content: [{ type: 'text', text: `${info.name}: ${info.message}${hint}` }],
+    structuredContent: { error: info },
+  };
+}
+
+export function describeError(e: unknown): ToolErrorInfo {
+  if (e instanceof DBusCallError) {
+    const info: ToolErrorInfo = { name: e.dbusName, message: e.dbusMessage };
+    if (e.dbusName === POLKIT_INTERACTIVE || e.dbusName === DBUS_INTERACTIVE) {
+      info.hint =
+        'The service wants interactive polkit authorization (a password prompt for the human). ' +
+        'dbus-mcp never answers such prompts; the operation needs a polkit rule or must be done by the user.';
+    }
+    return info;
+  }
+  if (e instanceof AppError) {
+    return { name: `dbus-mcp.${e.code}`, message: e.message, ...(e.details ?? {}) };
+  }
+  return { name: 'dbus-mcp.INTERNAL', message: errorMessage(e) };
+}

@@ -1,0 +1,78 @@
+import type { McpServer } from '@modelcontextprotocol/server';
+import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
+import type { ToolDeps } from './deps.js';
+import { isServiceMissing } from './desktop-common.js';
+import type { OperationContext } from './operations.js';
+import { operationContext } from './operations.js';
+import { dataResult, describeError, errorResult } from './result.js';
+import { localHost, readHost, readNetwork, readPower, readSessions, readTime } from './status-sections.js';
+
+const SECTIONS = {
+  power: { read: readPower, service: 'org.freedesktop.UPower' },
+  network: { read: readNetwork, service: 'org.freedesktop.NetworkManager' },
+  host: { read: readHost, service: 'org.freedesktop.hostname1' },
+  time: { read: readTime, service: 'org.freedesktop.timedate1' },
+  sessions: { read: readSessions, service: 'org.freedesktop.login1' },
+} as const;
+type SectionName = keyof typeof SECTIONS;
+
+const section = z
+  .object({
+    available: z
+      .boolean()
+      .describe('false: the service is absent, unreachable or refused; `reason` says which.'),
+    service: z.string(),
+    reason: z.string().optional(),
+  })
+  .loose();
+const output = z.object(
+  Object.fromEntries(Object.keys(SECTIONS).map((k) => [k, section])) as Record<SectionName, typeof section>,
+);
+
+async function runSection(deps: ToolDeps, octx: OperationContext, key: SectionName) {
+  const { read, service } = SECTIONS[key];
+  try {
+    return { available: true, service, ...(await read(deps, octx)) };
+  } catch (e) {
+    const absent = isServiceMissing(e) || (e instanceof AppError && e.code === 'DBUS_CONNECT_FAILED');
+    const info = describeError(e);
+    const reason = absent
+      ? `${service} is not available on the system bus (${info.message})`
+      : `${info.name}: ${info.message}`;
+    const fallback = key === 'host' && absent ? await localHost() : {};
+    return { available: false, service, reason, ...fallback };
+  }
+}
+
+export function registerStatus(server: McpServer, deps: ToolDeps) {
+  server.registerTool(
+    'status',
+    {
+      title: 'System status overview',
+      description:
+        'One read of the machine: power and battery (UPower), network state, connectivity and active ' +
+        'connections (NetworkManager), hostname and OS (hostnamed), time zone and NTP (timedated), login ' +
+        'sessions (logind). Each section says available=false with the reason when its service is absent ' +
+        'or the policy refuses it. Read-only; allowed at every safety level.',
+      inputSchema: z.object({
+        sections: z
+          .array(z.enum(Object.keys(SECTIONS) as [SectionName, ...SectionName[]]))
+          .optional()
+          .describe('Only these sections (default: all).'),
+      }),
+      outputSchema: output.partial(),
+      annotations: { readOnlyHint: true, openWorldHint: false },
+    },
+    async ({ sections }, ctx) => {
+      const octx = operationContext(ctx);
+      try {
+        const keys = sections ?? (Object.keys(SECTIONS) as SectionName[]);
+        const results = await Promise.all(keys.map((k) => runSection(deps, octx, k)));
+        return dataResult(Object.fromEntries(keys.map((k, i) => [k, results[i]])));
+      } catch (e) {
+        return errorResult(e);
+      }
+    },
+  );
+}

@@ -1,0 +1,101 @@
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/server';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ConfigKey } from '../../src/shared/config.js';
+import { loadConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import type { WorkerRuntime } from '../../src/worker/server.js';
+import { createWorkerRuntime } from '../../src/worker/server.js';
+
+export type Era = '2025' | '2026';
+
+export interface InMemorySession {
+  client: Client;
+  runtime: WorkerRuntime;
+  /** JSON log lines the worker wrote (policy audit lines among them). */
+  logLines: Record<string, unknown>[];
+  close(): Promise<void>;
+}
+
+export interface InMemoryOptions {
+  era?: Era;
+  /** Config keys as strings, exactly as they would appear in a config file. */
+  settings?: Partial<Record<ConfigKey, string>>;
+  /** Client capabilities, e.g. { elicitation: {} }. */
+  capabilities?: Record<string, unknown>;
+  clientId?: string;
+  /** Further Client options (e.g. listChanged handlers). */
+  clientOptions?: Record<string, unknown>;
+}
+
+/**
+ * A real SDK client talking to our real server over the SDK's in-memory transport pair, served
+ * through serveStdio (the same era selection the worker uses). Buses come from `settings`.
+ */
+export async function connectInMemory(options: InMemoryOptions = {}): Promise<InMemorySession> {
+  const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-mcp-'));
+  const configFile = join(dir, 'config');
+  writeFileSync(
+    configFile,
+    Object.entries({ POLICY_DIRS: join(dir, 'policy.d'), ...options.settings })
+      .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
+      .join('\n'),
+  );
+  const { config } = loadConfig({ env: { HOME: dir }, configFile });
+  const logLines: Record<string, unknown>[] = [];
+  const log = createLogger({
+    level: 'debug',
+    name: 'test-worker',
+    env: {},
+    write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),
+  });
+  const runtime = createWorkerRuntime({
+    config,
+    log,
+    clientId: options.clientId ?? 'test-client',
+    env: { HOME: dir },
+  });
+  const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
+  const handle = serveStdio(runtime.factory, { transport: serverTransport });
+  const client = new Client(
+    { name: 'dbus-mcp-test', version: '1.0.0' },
+    {
+      capabilities: options.capabilities ?? {},
+      ...(options.era === '2026' ? { versionNegotiation: { mode: 'auto' as const } } : {}),
+      ...options.clientOptions,
+    },
+  );
+  await client.connect(clientTransport);
+  return {
+    client,
+    runtime,
+    logLines,
+    async close() {
+      await client.close().catch(() => undefined);
+      await handle.close().catch(() => undefined);
+      await runtime.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Calls a tool and returns its result with `structuredContent` typed loosely for assertions. */
+export async function callTool(
+  client: Client,
+  name: string,
+  args: Record<string, unknown> = {},
+): Promise<CallToolResult & { structuredContent?: Record<string, unknown> }> {
+  return (await client.callTool({ name, arguments: args })) as CallToolResult & {
+    structuredContent?: Record<string, unknown>;
+  };
+}
+
+/** The text of a result's first content block. */
+export function resultText(result: CallToolResult): string {
+  const first = result.content[0];
+  return first && first.type === 'text' ? first.text : '';
+}
