@@ -4,12 +4,16 @@ import type { BusConnection, BusKind, CallReply, CallRequest } from '../dbus/con
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from '../dbus/names.js';
 import type { Authorization, ConfirmFn, OperationRequest } from '../policy/index.js';
 import type { ToolDeps } from './deps.js';
+import type { ConfirmationNeeded } from './confirm.js';
+import { confirmerFor } from './confirm.js';
 import { describeError } from './result.js';
 
 /** Per-request context a tool passes down: cancellation and a way to ask the human. */
 export interface OperationContext {
   signal?: AbortSignal;
   confirm?: ConfirmFn;
+  /** Set when a 2026-era client must ask its human first (the tool answers input_required). */
+  confirmationNeeded?: ConfirmationNeeded;
   /** Present when the client asked for progress (sent a progress token). Progress only grows. */
   progress?: (progress: number, total?: number, message?: string) => void;
 }
@@ -36,27 +40,9 @@ function progressFor(ctx: ServerContext): OperationContext['progress'] {
 
 /** Builds the operation context from the SDK's request context. */
 export function operationContext(ctx: ServerContext): OperationContext {
-  return {
-    signal: ctx.mcpReq.signal,
-    progress: progressFor(ctx),
-    confirm: async (question, options) => {
-      // Elicitation: 2025-era clients that declared it. The SDK throws for clients that cannot ask
-      // (no capability, or a 2026-era connection); the policy counts a throw as "unavailable".
-      const answer = await ctx.mcpReq.elicitInput(
-        {
-          mode: 'form',
-          message: question,
-          requestedSchema: {
-            type: 'object',
-            properties: { allow: { type: 'boolean', title: 'Allow this operation?' } },
-            required: ['allow'],
-          },
-        },
-        { signal: options?.signal },
-      );
-      return answer.action === 'accept' && answer.content?.allow === true;
-    },
-  };
+  const octx: OperationContext = { signal: ctx.mcpReq.signal, progress: progressFor(ctx) };
+  octx.confirm = confirmerFor(ctx, (needed) => (octx.confirmationNeeded = needed));
+  return octx;
 }
 
 /**
@@ -85,6 +71,7 @@ export async function guarded<T>(
   const conn = deps.buses.get(req.bus);
   const auth = await deps.policy.authorize(req, { conn, confirm: octx.confirm, signal: octx.signal });
   if (!auth.allowed) {
+    if (octx.confirmationNeeded) throw octx.confirmationNeeded;
     throw new AppError(auth.code ?? 'POLICY_DENIED', auth.reason, {
       details: {
         level: auth.level,

@@ -1,5 +1,6 @@
-import type { CallToolResult } from '@modelcontextprotocol/server';
+import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+import { ConfirmationNeeded, confirmationRequest } from './confirm.js';
 
 /** What a failed tool call carries in `structuredContent.error`. */
 export interface ToolErrorInfo {
@@ -20,8 +21,12 @@ export function dataResult<T extends Record<string, unknown>>(data: T, summary?:
   };
 }
 
-/** Maps any failure to an `isError` result naming what went wrong. Never throws. */
-export function errorResult(e: unknown): CallToolResult {
+/**
+ * Maps any failure to an `isError` result naming what went wrong (or, when a 2026-era client must
+ * first ask its human, to the input_required result that makes it ask). Never throws.
+ */
+export function errorResult(e: unknown): CallToolResult | InputRequiredResult {
+  if (e instanceof ConfirmationNeeded) return confirmationRequest(e);
   const info = describeError(e);
   const hint = typeof info.hint === 'string' ? `\n${info.hint}` : '';
   return {
