@@ -39,8 +39,10 @@ npm run --silent format:check
 mapfile -t files < <(find test -name '*.test.ts' | sort)
 if [ $# -gt 0 ]; then files=("$@"); fi
 # A private PID namespace reaps anything a test leaves behind (activated daemons re-parent to it).
+# /proc is mounted anew inside it so pids the buses report match what /proc shows.
 runner=(node --import tsx --test --test-concurrency=2 --test-timeout=300000 "${files[@]}")
-if unshare --pid --fork --kill-child true >/dev/null 2>&1; then
-  exec unshare --pid --fork --kill-child -- "${runner[@]}"
+ns=(unshare --pid --fork --kill-child --mount-proc)
+if "${ns[@]}" true >/dev/null 2>&1; then
+  exec "${ns[@]}" -- "${runner[@]}"
 fi
 exec "${runner[@]}"

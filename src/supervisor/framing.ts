@@ -1,0 +1,121 @@
+import type { JsonRpcId, JsonRpcMessage } from '../shared/ipc.js';
+import { jsonRpcMessageSchema } from '../shared/ipc.js';
+
+/** JSON-RPC error codes the supervisor answers with itself. */
+export const PARSE_ERROR = -32700;
+export const INVALID_REQUEST = -32600;
+export const INTERNAL_ERROR = -32603;
+/** Implementation-defined server error (JSON-RPC reserves -32000..-32099). */
+export const SERVER_BUSY = -32000;
+
+export interface JsonRpcErrorResponse {
+  jsonrpc: '2.0';
+  id: JsonRpcId | null;
+  error: { code: number; message: string; data?: unknown };
+}
+
+export function errorResponse(
+  id: JsonRpcId | null,
+  code: number,
+  message: string,
+  data?: unknown,
+): JsonRpcErrorResponse {
+  return { jsonrpc: '2.0', id, error: data === undefined ? { code, message } : { code, message, data } };
+}
+
+/**
+ * Newline-delimited framing with a bounded buffer. A line longer than `maxBytes` is reported
+ * once through `onOverflow` as soon as the limit is crossed; the rest of that line is dropped up
+ * to its newline, so framing is kept and the next line is read normally.
+ */
+export class LineFramer {
+  private parts: Buffer[] = [];
+  private size = 0;
+  private discarding = false;
+
+  constructor(
+    private readonly maxBytes: number,
+    private readonly onLine: (line: Buffer) => void,
+    private readonly onOverflow: () => void,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let start = 0;
+    while (start < chunk.length) {
+      const nl = chunk.indexOf(10, start);
+      if (nl === -1) {
+        this.hold(chunk.subarray(start));
+        return;
+      }
+      const piece = chunk.subarray(start, nl);
+      start = nl + 1;
+      if (this.discarding) {
+        this.discarding = false;
+      } else if (this.size + piece.length > this.maxBytes) {
+        this.reset();
+        this.onOverflow();
+      } else {
+        const line = this.size === 0 ? piece : Buffer.concat([...this.parts, piece]);
+        this.reset();
+        this.onLine(line);
+      }
+    }
+  }
+
+  private hold(rest: Buffer): void {
+    if (this.discarding || rest.length === 0) return;
+    if (this.size + rest.length > this.maxBytes) {
+      this.reset();
+      this.discarding = true;
+      this.onOverflow();
+      return;
+    }
+    this.parts.push(rest);
+    this.size += rest.length;
+  }
+
+  private reset(): void {
+    this.parts = [];
+    this.size = 0;
+  }
+}
+
+export type Frame = { ok: true; msg: JsonRpcMessage } | { ok: false; reply: JsonRpcErrorResponse } | null;
+
+/**
+ * Validates one line from the client: null for a blank line, the message when it is one JSON-RPC
+ * 2.0 object, else the error response to send (-32700 for bad JSON, -32600 for batches,
+ * non-objects and objects that are not JSON-RPC).
+ */
+export function parseFrame(line: Buffer): Frame {
+  const text = line.toString('utf8').trim();
+  if (text === '') return null;
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { ok: false, reply: errorResponse(null, PARSE_ERROR, `Parse error: ${(e as Error).message}`) };
+  }
+  if (Array.isArray(value)) {
+    return {
+      ok: false,
+      reply: errorResponse(null, INVALID_REQUEST, 'Invalid Request: JSON-RPC batches are not supported'),
+    };
+  }
+  if (typeof value !== 'object' || value === null) {
+    return {
+      ok: false,
+      reply: errorResponse(null, INVALID_REQUEST, 'Invalid Request: a message must be a JSON object'),
+    };
+  }
+  const parsed = jsonRpcMessageSchema.safeParse(value);
+  if (!parsed.success) {
+    const raw = (value as { id?: unknown }).id;
+    const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
+    return {
+      ok: false,
+      reply: errorResponse(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'),
+    };
+  }
+  return { ok: true, msg: parsed.data };
+}

@@ -1,0 +1,53 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LineFramer, parseFrame } from '../../../src/supervisor/framing.js';
+
+function collect(max: number) {
+  const events: string[] = [];
+  const framer = new LineFramer(
+    max,
+    (line) => events.push(`line:${line.toString()}`),
+    () => events.push('overflow'),
+  );
+  return { framer, events };
+}
+
+test('lines split across chunks and several lines in one chunk', () => {
+  const { framer, events } = collect(100);
+  framer.push(Buffer.from('ab'));
+  framer.push(Buffer.from('c\nde\n'));
+  framer.push(Buffer.from('f\n'));
+  assert.deepEqual(events, ['line:abc', 'line:de', 'line:f']);
+});
+
+test('an over-long line is reported once, the rest of it dropped, and framing kept', () => {
+  const { framer, events } = collect(8);
+  framer.push(Buffer.from('0123456'));
+  framer.push(Buffer.from('789ab'));
+  framer.push(Buffer.from('cdef'));
+  framer.push(Buffer.from('gh\nok\n'));
+  assert.deepEqual(events, ['overflow', 'line:ok']);
+});
+
+test('an over-long line that arrives complete in one chunk', () => {
+  const { framer, events } = collect(4);
+  framer.push(Buffer.from('123456789\nabcd\n'));
+  assert.deepEqual(events, ['overflow', 'line:abcd']);
+});
+
+test('parseFrame answers every kind of bad input with the right code', () => {
+  const code = (text: string) => {
+    const f = parseFrame(Buffer.from(text));
+    return f && !f.ok ? [f.reply.error.code, f.reply.id] : f;
+  };
+  assert.equal(parseFrame(Buffer.from('  \r')), null);
+  assert.deepEqual(code('{nope'), [-32700, null]);
+  assert.deepEqual(code('[]'), [-32600, null]);
+  assert.deepEqual(code('"x"'), [-32600, null]);
+  assert.deepEqual(code('null'), [-32600, null]);
+  assert.deepEqual(code('{"id":3,"method":"x"}'), [-32600, 3]);
+  const ok = parseFrame(Buffer.from('{"jsonrpc":"2.0","id":1,"method":"tools/list"}\r'));
+  assert.ok(ok?.ok);
+  const n = parseFrame(Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'));
+  assert.ok(n?.ok);
+});
