@@ -131,7 +131,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     },
     connectAhead() {
       try {
-        buses.get('session').uniqueName().catch(() => {});
+        buses
+          .get('session')
+          .uniqueName()
+          .catch(() => {});
       } catch {
         // No usable session bus address: the first call says so.
       }
