@@ -99,7 +99,8 @@ export async function queuedCall(
   req: CallRequest,
   octx: OperationContext & { timeoutMs?: number },
 ): Promise<CallReply> {
-  const opts = { timeoutMs: octx.timeoutMs, signal: octx.signal };
+  // The configured default is read per call, so a reload (SIGHUP) applies to the next call.
+  const opts = { timeoutMs: octx.timeoutMs ?? deps.config().CALL_TIMEOUT_MS, signal: octx.signal };
   const { progress } = octx;
   if (!progress) return deps.queue.add(() => conn.call(req, opts), { signal: octx.signal });
   const started = Date.now();
