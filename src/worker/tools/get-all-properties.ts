@@ -1,8 +1,8 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { ToolDeps } from './deps.js';
-import { PROPERTIES, variantToJson } from './get-property.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
+import { propertiesCall, variantToJson } from './get-property.js';
+import { guarded, operationContext } from './operations.js';
 import { dataResult, errorResult } from './result.js';
 import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
 
@@ -56,18 +56,11 @@ export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
           access: 'getall' as const,
         };
         const all = await guarded(deps, req, octx, async (_auth, conn) => {
-          const reply = await queuedCall(
+          const reply = await propertiesCall(
             deps,
             conn,
-            {
-              destination: service,
-              path,
-              interface: PROPERTIES,
-              member: 'GetAll',
-              signature: 's',
-              body: [iface],
-              noAutoStart: !auto_start,
-            },
+            { service, path, autoStart: auto_start },
+            { member: 'GetAll', signature: 's', body: [iface] },
             octx,
           );
           return (reply.body[0] ?? {}) as Record<string, unknown>;

@@ -4,7 +4,9 @@ import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { fromDBus } from '../dbus/marshal.js';
 import { parseSingleType } from '../dbus/signature.js';
+import type { BusConnection, CallReply } from '../dbus/connection.js';
 import type { ToolDeps } from './deps.js';
+import type { OperationContext } from './operations.js';
 import { guarded, operationContext, queuedCall } from './operations.js';
 import { dataResult, errorResult } from './result.js';
 import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
@@ -19,6 +21,19 @@ const output = z.object({
   signature: z.string().describe('D-Bus type of the value.'),
   value: z.unknown().describe('The value as JSON (typed per docs/TOOLS.md).'),
 });
+
+/** A call on org.freedesktop.DBus.Properties (Get, GetAll, Set) of one object, through the queue. */
+export function propertiesCall(
+  deps: ToolDeps,
+  conn: BusConnection,
+  target: { service: string; path: string; autoStart?: boolean },
+  call: { member: 'Get' | 'GetAll' | 'Set'; signature: string; body: unknown[] },
+  octx: OperationContext,
+): Promise<CallReply> {
+  const { service, path, autoStart = true } = target;
+  const req = { destination: service, path, interface: PROPERTIES, ...call, noAutoStart: !autoStart };
+  return queuedCall(deps, conn, req, octx);
+}
 
 /** A variant from the wire → `{ signature, value }` in our JSON form. */
 export function variantToJson(v: unknown, what: string): { signature: string; value: unknown } {
@@ -63,18 +78,11 @@ export function registerGetProperty(server: McpServer, deps: ToolDeps) {
           access: 'get' as const,
         };
         const got = await guarded(deps, req, octx, async (_auth, conn) => {
-          const reply = await queuedCall(
+          const reply = await propertiesCall(
             deps,
             conn,
-            {
-              destination: service,
-              path,
-              interface: PROPERTIES,
-              member: 'Get',
-              signature: 'ss',
-              body: [iface, property],
-              noAutoStart: !auto_start,
-            },
+            { service, path, autoStart: auto_start },
+            { member: 'Get', signature: 'ss', body: [iface, property] },
             octx,
           );
           return variantToJson(reply.body[0], `${iface}.${property}`);

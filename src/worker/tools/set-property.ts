@@ -5,8 +5,8 @@ import { AppError } from '../../shared/errors.js';
 import { toDBus } from '../dbus/marshal.js';
 import { formatType, parseSingleType } from '../dbus/signature.js';
 import type { ToolDeps } from './deps.js';
-import { PROPERTIES } from './get-property.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
+import { propertiesCall } from './get-property.js';
+import { guarded, operationContext } from './operations.js';
 import { dataResult, errorResult } from './result.js';
 import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
 
@@ -75,17 +75,11 @@ export function registerSetProperty(server: McpServer, deps: ToolDeps) {
           }
           const sig = formatType(type);
           const variant = new Variant(sig, toDBus(type, value, 'value'));
-          await queuedCall(
+          await propertiesCall(
             deps,
             conn,
-            {
-              destination: service,
-              path,
-              interface: PROPERTIES,
-              member: 'Set',
-              signature: 'ssv',
-              body: [iface, property, variant],
-            },
+            { service, path },
+            { member: 'Set', signature: 'ssv', body: [iface, property, variant] },
             octx,
           );
           return sig;
