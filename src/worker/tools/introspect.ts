@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { BusKind } from '../dbus/connection.js';
 import type { IntrospectedNode } from '../dbus/introspection.js';
+import type { OperationRequest } from '../policy/index.js';
 import type { ToolDeps } from './deps.js';
 import type { OperationContext } from './operations.js';
 import { guarded, operationContext } from './operations.js';
@@ -43,6 +44,18 @@ const output = z.object({
   xml: z.string().optional(),
 });
 
+/** What the policy judges for any look at an object's structure: an Introspect call. */
+export function introspectRequest(bus: BusKind, service: string, path: string): OperationRequest {
+  return {
+    bus,
+    destination: service,
+    path,
+    interface: 'org.freedesktop.DBus.Introspectable',
+    member: 'Introspect',
+    access: 'call',
+  };
+}
+
 /** Structured introspection of one object, through the policy (tool and dbus:// resource share it). */
 export async function introspectObject(
   deps: ToolDeps,
@@ -51,15 +64,7 @@ export async function introspectObject(
   path: string,
   octx: OperationContext,
 ): Promise<IntrospectedNode> {
-  const req = {
-    bus,
-    destination: service,
-    path,
-    interface: 'org.freedesktop.DBus.Introspectable',
-    member: 'Introspect',
-    access: 'call' as const,
-  };
-  return guarded(deps, req, octx, (_auth, conn) =>
+  return guarded(deps, introspectRequest(bus, service, path), octx, (_auth, conn) =>
     conn.introspection.get(service, path, { ...octx, noAutoStart: true }),
   );
 }

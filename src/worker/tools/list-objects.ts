@@ -2,6 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import type { BusConnection } from '../dbus/connection.js';
 import type { ToolDeps } from './deps.js';
+import { introspectRequest } from './introspect.js';
 import type { OperationContext } from './operations.js';
 import { guarded, operationContext, queuedCall } from './operations.js';
 import { dataResult, describeError, errorResult } from './result.js';
@@ -137,39 +138,36 @@ export function registerListObjects(server: McpServer, deps: ToolDeps) {
     async ({ bus, service, path, max_objects, max_depth }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const req = {
-          bus,
-          destination: service,
-          path,
-          interface: 'org.freedesktop.DBus.Introspectable',
-          member: 'Introspect',
-          access: 'call' as const,
-        };
-        const result = await guarded(deps, req, octx, async (_auth, conn) => {
-          const top = await conn.introspection.get(service, path, { ...octx, noAutoStart: true });
-          if (top.interfaces.some((i) => i.name === OBJECT_MANAGER)) {
-            const all = (await viaObjectManager(deps, conn, service, path, octx)).filter(
-              (o) => depthBelow(path, o.path) <= max_depth,
+        const result = await guarded(
+          deps,
+          introspectRequest(bus, service, path),
+          octx,
+          async (_auth, conn) => {
+            const top = await conn.introspection.get(service, path, { ...octx, noAutoStart: true });
+            if (top.interfaces.some((i) => i.name === OBJECT_MANAGER)) {
+              const all = (await viaObjectManager(deps, conn, service, path, octx)).filter(
+                (o) => depthBelow(path, o.path) <= max_depth,
+              );
+              const cut = all.length > max_objects;
+              return {
+                method: 'ObjectManager' as const,
+                objects: all.slice(0, max_objects),
+                truncatedReason: cut
+                  ? `${all.length} objects, stopped at max_objects=${max_objects}`
+                  : undefined,
+              };
+            }
+            const walked = await walk(
+              deps,
+              conn,
+              service,
+              path,
+              { maxObjects: max_objects, maxDepth: max_depth },
+              octx,
             );
-            const cut = all.length > max_objects;
-            return {
-              method: 'ObjectManager' as const,
-              objects: all.slice(0, max_objects),
-              truncatedReason: cut
-                ? `${all.length} objects, stopped at max_objects=${max_objects}`
-                : undefined,
-            };
-          }
-          const walked = await walk(
-            deps,
-            conn,
-            service,
-            path,
-            { maxObjects: max_objects, maxDepth: max_depth },
-            octx,
-          );
-          return { method: 'walk' as const, ...walked };
-        });
+            return { method: 'walk' as const, ...walked };
+          },
+        );
         return dataResult({
           bus,
           service,
