@@ -11,6 +11,8 @@ declare -A NEED=(
   [busctl]=systemd
   [systemd-socket-activate]=systemd
   [gdbus]=libglib2.0-bin
+  [Xvfb]=xvfb
+  [dunst]=dunst
 )
 missing=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
@@ -20,7 +22,7 @@ if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ]; then
     echo "test: installing ${missing[*]}" >&2
     apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >&2
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >&2
   else
     echo "test: missing Debian packages: ${missing[*]} (sudo apt-get install ${missing[*]})" >&2
     exit 1
