@@ -15,10 +15,11 @@ await build({
   format: 'esm',
   sourcemap: 'linked',
   // Minified, every process (supervisor and each worker) holds half the source text and less
-  // bytecode: ~6 MiB less private memory per process (bench/README.md, "Memory"). keepNames keeps
-  // class and function names for error types and logs; the linked source map maps stack traces.
+  // bytecode: ~6 MiB less private memory per process, what lets 16 clients fit in MemoryMax=512M
+  // (bench/README.md, "Memory"). No keepNames: it costs ~2 MiB per worker again. Logged errors keep
+  // their name, message and stack (pino's `type` shows the minified class name); the linked source
+  // map maps stack traces back to src/.
   minify: true,
-  keepNames: true,
   legalComments: 'none',
   // dbus-next's optional abstract-socket helper is a native addon we never install.
   external: ['usocket', 'x11'],

@@ -76,16 +76,18 @@ export async function runServe(ctx: CommandContext): Promise<number> {
   let seq = 0;
   let draining = false;
 
-  const forkWorker = () =>
+  const forkWorker = (spare = false) =>
     new WorkerHandle({
       programPath: ctx.programPath,
       config,
       env: ctx.env,
       log: log.child({ component: 'worker' }),
+      spare,
     });
   const pool = new SparePool({
     size: () => config.SPARE_WORKERS,
-    fork: forkWorker,
+    // Spares warm up before they report `booted`; a worker forked for a waiting client does not.
+    fork: () => forkWorker(true),
     log: log.child({ component: 'spares' }),
   });
 

@@ -31,6 +31,8 @@ export interface WorkerHandleOptions {
   config: Config;
   env: NodeJS.ProcessEnv;
   log: Logger;
+  /** Forked ahead of a client (a spare): it warms up before reporting `booted` (worker/warm-up.ts). */
+  spare?: boolean;
 }
 
 /** The worker's environment: no socket-activation or notify variables, no config re-read. */
@@ -79,7 +81,7 @@ export class WorkerHandle {
 
   constructor(private readonly options: WorkerHandleOptions) {
     const { config } = options;
-    this.child = fork(options.programPath, ['worker'], {
+    this.child = fork(options.programPath, options.spare ? ['worker', '--spare'] : ['worker'], {
       serialization: 'json',
       // Small-heap flags (bench/README.md, "Memory"): a 1 MiB young-generation semi-space (V8 grows
       // it to 16 MiB by default; a worker's messages are small) and no V8 background threads. With

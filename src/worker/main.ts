@@ -35,10 +35,12 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     import('@modelcontextprotocol/server/stdio'),
     import('./server.js'),
   ]);
-  // Pay V8's lazy compilation of the session path (initialize, tools/list, tools/call) now, before
-  // `booted`, so a spare worker answers its client's first requests warm (warm-up.ts, bench/README.md).
-  await warmUp({ serveStdio, createWorkerRuntime, config: ctx.loaded.config, log: ctx.log });
-  if (!process.connected) return 0; // the supervisor went away meanwhile
+  // A spare (`worker --spare`, forked ahead of its client) pays V8's lazy compilation of the session
+  // path before `booted` (warm-up.ts, bench/README.md); a worker forked for a waiting client skips it.
+  if (ctx.args.includes('--spare')) {
+    await warmUp({ serveStdio, createWorkerRuntime, config: ctx.loaded.config, log: ctx.log });
+    if (!process.connected) return 0; // the supervisor went away meanwhile
+  }
   const send = (message: ToSupervisor): void => {
     endpoint.send(message, () => {});
   };

@@ -1,0 +1,296 @@
+/**
+ * dbus-mcp benchmark (`npm run bench`, or `node --import tsx bench/run.ts [--quick]`): starts a
+ * private session bus, a python3-dbusmock service with a property and two object-tree services,
+ * then measures every figure of issue 6 side by side with its baseline in the same run, prints a
+ * table and writes bench/results/<timestamp>.json. Method and figures: bench/README.md.
+ *
+ * Sizes come from the environment (defaults = the issue's numbers; --quick = a fast smoke run):
+ * BENCH_SAMPLES, BENCH_WARMUP, BENCH_BUSCTL_SAMPLES, BENCH_THROUGHPUT_MS, BENCH_CONNECT_SAMPLES,
+ * BENCH_CRASH_SAMPLES, BENCH_TREE_OBJECTS, BENCH_SOAK_CALLS, BENCH_SOAK_CYCLES, BENCH_MEMORY_CLIENTS, BENCH_SKIP (comma
+ * separated section names to leave out: latency, throughput, connect, crash, memory, objects, soak).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { join } from 'node:path';
+import { ROOT, cleanup, startBus, startObjectTree, startPropertyMock } from './lib/procs.js';
+import type { Supervisor } from './lib/serve.js';
+import { PROGRAM, startSupervisor } from './lib/serve.js';
+import type { ListObjectsFigure } from './lib/sections.js';
+import {
+  aggregateThroughput,
+  busctlLatency,
+  connectLatency,
+  crashRecovery,
+  idleLoop,
+  listObjects,
+  memory,
+  rawLatency,
+  soak,
+  toolLatency,
+} from './lib/sections.js';
+import { round } from './lib/stats.js';
+
+const quick = process.argv.includes('--quick');
+/** Other work on the machine skews every figure: recorded with the results. */
+const LOAD_AT_START = os.loadavg().map((x) => round(x, 2));
+
+function size(name: string, full: number, small: number): number {
+  const raw = process.env[name];
+  if (raw !== undefined && raw !== '') {
+    const n = Number(raw);
+    if (!Number.isInteger(n) || n < 0) throw new Error(`${name} must be a non-negative integer, got ${raw}`);
+    return n;
+  }
+  return quick ? small : full;
+}
+
+const SIZES = {
+  samples: size('BENCH_SAMPLES', 2000, 100),
+  warmup: size('BENCH_WARMUP', 300, 50),
+  busctlSamples: size('BENCH_BUSCTL_SAMPLES', 50, 10),
+  throughputMs: size('BENCH_THROUGHPUT_MS', 5000, 500),
+  connectSamples: size('BENCH_CONNECT_SAMPLES', 20, 3),
+  crashSamples: size('BENCH_CRASH_SAMPLES', 10, 2),
+  treeObjects: size('BENCH_TREE_OBJECTS', 5000, 200),
+  soakCalls: size('BENCH_SOAK_CALLS', 100_000, 1000),
+  soakCycles: size('BENCH_SOAK_CYCLES', 5000, 50),
+  memoryClients: size('BENCH_MEMORY_CLIENTS', 16, 4),
+};
+const SKIP = new Set((process.env.BENCH_SKIP ?? '').split(',').filter(Boolean));
+const MEMORY_MAX_MIB = 512;
+
+interface Row {
+  figure: string;
+  measured: string;
+  baseline: string;
+  target: string;
+  met: boolean | null;
+}
+
+const rows: Row[] = [];
+const results: Record<string, unknown> = {};
+
+function log(message: string): void {
+  process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
+}
+
+async function section<T>(name: string, fn: () => Promise<T>): Promise<T | undefined> {
+  if (SKIP.has(name)) return undefined;
+  log(`${name}…`);
+  const t = Date.now();
+  const value = await fn();
+  log(`${name} done in ${((Date.now() - t) / 1000).toFixed(1)} s`);
+  return value;
+}
+
+function objectsRow(label: string, f: ListObjectsFigure): void {
+  const stall = f.supervisorLoopMaxMs;
+  rows.push({
+    figure: `list_objects ${label}, max_objects=${f.maxObjects}`,
+    measured: `${f.durationMs} ms, ${f.count} objects${f.truncated ? ' (truncated)' : ''}, ${round(f.answerBytes / 1024, 0)} KiB; supervisor loop max ${stall ?? '?'} ms; ping p50/max ${f.pingDuring.p50}/${f.pingDuring.max} ms`,
+    baseline: '—',
+    target: 'bounded; loop stall ≤ 50 ms',
+    met: stall !== null && stall <= 50 && f.count <= f.maxObjects,
+  });
+}
+
+async function main(): Promise<void> {
+  log(
+    `sizes ${JSON.stringify(SIZES)}${quick ? ' (--quick)' : ''}; program ${PROGRAM}; load ${LOAD_AT_START.join(' ')}`,
+  );
+  const bus = await startBus();
+  await startPropertyMock(bus);
+  let sv: Supervisor = await startSupervisor(bus.address);
+  await sv.sparesIdle(1);
+
+  await section('latency', async () => {
+    const raw = await rawLatency(bus, SIZES.samples, SIZES.warmup);
+    const busctl = await busctlLatency(bus, SIZES.busctlSamples);
+    const tool = await toolLatency(sv, SIZES.samples, SIZES.warmup);
+    const vsRaw = round(tool.p50 / raw.p50, 2);
+    const vsBusctl = round(busctl.p50 / tool.p50, 1);
+    results.latency = { raw, busctl, tool, toolOverRawP50: vsRaw, busctlOverToolP50: vsBusctl };
+    rows.push({
+      figure: 'get_property round trip p50 / p99 (ms)',
+      measured: `${tool.p50} / ${tool.p99} (n=${tool.n})`,
+      baseline: `raw dbus-next ${raw.p50} / ${raw.p99}`,
+      target: `≤ 3× raw p50 (is ${vsRaw}×)`,
+      met: vsRaw <= 3,
+    });
+    rows.push({
+      figure: 'the same vs busctl per call',
+      measured: `${tool.p50} ms`,
+      baseline: `busctl ${busctl.p50} / ${busctl.p99} ms (n=${busctl.n})`,
+      target: `≥ 10× faster (is ${vsBusctl}×)`,
+      met: vsBusctl >= 10,
+    });
+  });
+
+  await section('throughput', async () => {
+    const t = await aggregateThroughput(bus, sv, SIZES.throughputMs);
+    results.throughput = t;
+    rows.push({
+      figure: 'aggregate calls/s, 4 clients',
+      measured: `${t.toolCallsPerS}/s`,
+      baseline: `raw dbus-next, 4 loops: ${t.rawCallsPerS}/s`,
+      target: `≥ 25 % of raw (is ${round(t.ratio * 100, 0)} %)`,
+      met: t.ratio >= 0.25,
+    });
+  });
+
+  await section('memory', async () => {
+    const m = await memory(sv, SIZES.memoryClients, quick ? 500 : 3000);
+    results.memory = { ...m, memoryMaxMiB: MEMORY_MAX_MIB };
+    rows.push({
+      figure: 'idle worker PSS (MiB)',
+      measured: `${m.idleWorkerPssMiB} (USS ${m.idleWorkerUssMiB}, RSS ${m.idleWorkerRssMiB}; spare PSS ${m.spareWorkerPssMiB})`,
+      baseline: `bare node -e: PSS ${m.bareNodePssMiB} (USS ${m.bareNodeUssMiB}, RSS ${m.bareNodeRssMiB})`,
+      target: '≤ 45 MiB',
+      met: m.idleWorkerPssMiB <= 45,
+    });
+    rows.push({
+      figure: `supervisor PSS; ${m.clients} clients in total (MiB)`,
+      measured: `${m.supervisorPssMiB}; Σ PSS ${m.totalPssMiB}, upper bound ${m.totalUpperBoundMiB}`,
+      baseline: `bare node -e: ${m.bareNodePssMiB}`,
+      target: `${m.clients} clients ≤ MemoryMax=${MEMORY_MAX_MIB}M`,
+      met: m.totalUpperBoundMiB <= MEMORY_MAX_MIB,
+    });
+  });
+
+  await section('crash', async () => {
+    const c = await crashRecovery(sv, SIZES.crashSamples);
+    results.crash = c;
+    rows.push({
+      figure: 'worker kill -9 → next request answered',
+      measured: `p50 ${c.p50} ms, max ${c.max} ms (n=${c.n})`,
+      baseline: '—',
+      target: '≤ 50 ms with a spare',
+      met: c.p50 <= 50,
+    });
+  });
+
+  await section('connect', async () => {
+    const warm = await connectLatency(sv, 1, SIZES.connectSamples);
+    await sv.stop();
+    sv = await startSupervisor(bus.address, { DBUS_MCP_SPARE_WORKERS: '0' });
+    const cold = await connectLatency(sv, 0, SIZES.connectSamples);
+    await sv.stop();
+    sv = await startSupervisor(bus.address);
+    await sv.sparesIdle(1);
+    results.connect = { withSpare: warm, coldFork: cold };
+    rows.push({
+      figure: 'connect → initialize answered p50 / p99 (ms)',
+      measured: `with a spare ${warm.p50} / ${warm.p99}`,
+      baseline: `cold fork ${cold.p50} / ${cold.p99}`,
+      target: 'with spares ≤ 20 ms',
+      met: warm.p50 <= 20,
+    });
+  });
+
+  await section('objects', async () => {
+    await startObjectTree(bus, 'com.example.TreeOM', SIZES.treeObjects, true);
+    await startObjectTree(bus, 'com.example.TreeWalk', SIZES.treeObjects, false);
+    const idle = await idleLoop(sv, quick ? 1000 : 3000);
+    rows.push({
+      figure: 'supervisor loop delay, nothing big running',
+      measured: `loop max ${idle.supervisorLoopMaxMs ?? '?'} ms; ping p50/max ${idle.ping.p50}/${idle.ping.max} ms`,
+      baseline: '—',
+      target: '(baseline for list_objects)',
+      met: null,
+    });
+    const figures: ListObjectsFigure[] = [];
+    for (const [label, service] of [
+      ['ObjectManager', 'com.example.TreeOM'],
+      ['plain tree (walk)', 'com.example.TreeWalk'],
+    ] as const) {
+      for (const max of quick ? [1000] : [1000, 10_000]) {
+        const f = await listObjects(sv, service, max);
+        figures.push(f);
+        objectsRow(label, f);
+      }
+    }
+    results.listObjects = { objects: SIZES.treeObjects, idle, figures };
+  });
+
+  await section('soak', async () => {
+    const s = await soak(bus, sv, SIZES.soakCalls, SIZES.soakCycles);
+    results.soak = s;
+    const rulesFlat =
+      s.matchRulesAfter === s.matchRulesBefore && s.maxMatchRulesDuringCycles <= s.matchRulesBefore + 1;
+    rows.push({
+      figure: `soak: ${s.calls} calls, ${s.cycles} subscribe/unsubscribe (${s.durationS} s)`,
+      measured: `RSS growth ${s.rssGrowthCallsMiB} MiB (calls), ${s.rssGrowthCyclesMiB} MiB (cycles); match rules ${s.matchRulesBefore} → ${s.matchRulesAfter} (max ${s.maxMatchRulesDuringCycles})`,
+      baseline: '—',
+      target: 'RSS and match rules flat',
+      met: rulesFlat && s.rssGrowthCallsMiB <= 8 && s.rssGrowthCyclesMiB <= 8,
+    });
+  });
+
+  await sv.stop();
+  printTable();
+  const outDir = join(ROOT, 'bench', 'results');
+  mkdirSync(outDir, { recursive: true });
+  const file = join(outDir, `${new Date().toISOString().replace(/[:.]/g, '-')}.json`);
+  const cpus = os.cpus();
+  const doc = {
+    date: new Date().toISOString(),
+    quick,
+    machine: {
+      cpus: cpus.length,
+      cpuModel: cpus[0]?.model,
+      totalMemMiB: round(os.totalmem() / 2 ** 20, 0),
+      kernel: os.release(),
+    },
+    node: process.version,
+    program: PROGRAM,
+    loadAverage: { atStart: LOAD_AT_START, atEnd: os.loadavg().map((x) => round(x, 2)) },
+    sizes: SIZES,
+    rows,
+    results,
+  };
+  writeFileSync(file, `${JSON.stringify(doc, null, 2)}\n`);
+  console.log(`\nresults written to ${file}`);
+}
+
+function printTable(): void {
+  const head: Row = {
+    figure: 'figure',
+    measured: 'measured',
+    baseline: 'baseline (same run)',
+    target: 'target',
+    met: null,
+  };
+  const cells = (r: Row) => [
+    r.figure,
+    r.measured,
+    r.baseline,
+    r.target,
+    r === head ? 'met' : r.met === null ? '—' : r.met ? 'yes' : 'NO',
+  ];
+  const all = [head, ...rows].map(cells);
+  const widths = all[0]?.map((_, i) => Math.max(...all.map((c) => (c[i] ?? '').length))) ?? [];
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(widths[i] ?? 0)).join(' | ');
+  console.log(
+    `\ndbus-mcp bench — ${os.cpus().length} CPUs, node ${process.version}${quick ? ' (--quick)' : ''}`,
+  );
+  all.forEach((c, i) => {
+    console.log(line(c));
+    if (i === 0) console.log(widths.map((w) => '-'.repeat(w)).join('-|-'));
+  });
+}
+
+const interrupted = (signal: NodeJS.Signals) => {
+  log(`${signal}: cleaning up`);
+  void cleanup().finally(() => process.exit(130));
+};
+process.once('SIGINT', interrupted);
+process.once('SIGTERM', interrupted);
+
+main()
+  .then(() => cleanup())
+  .then(() => process.exit(0))
+  .catch(async (err: unknown) => {
+    console.error('bench failed:', err);
+    await cleanup();
+    process.exit(1);
+  });
