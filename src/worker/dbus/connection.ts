@@ -205,6 +205,16 @@ export class BusConnection {
     return [...(map.get(owner) ?? [])];
   }
 
+  /**
+   * The unique name owning the well-known `name` per the same snapshot, or undefined when the
+   * snapshot does not list it (not running, or newer than the snapshot: ask the bus then).
+   */
+  async ownerOf(name: string, opts: CallOptions = {}): Promise<string | undefined> {
+    const map = await this.#ownerMap(opts);
+    for (const [owner, names] of map) if (names.includes(name)) return owner;
+    return undefined;
+  }
+
   #ownerMap(opts: CallOptions): Promise<Map<string, string[]>> {
     if (this.#owners && Date.now() - this.#owners.at < OWNERS_TTL_MS) return this.#owners.map;
     const map = (async () => {

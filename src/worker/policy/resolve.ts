@@ -4,7 +4,7 @@ import type { Access } from './classify.js';
 import type { BusKind, OperationKind } from './levels.js';
 
 /** What the policy needs of a bus connection (a `BusConnection` is one). */
-export type PolicyConnection = Pick<BusConnection, 'call' | 'namesOwnedBy' | 'introspection'>;
+export type PolicyConnection = Pick<BusConnection, 'call' | 'namesOwnedBy' | 'ownerOf' | 'introspection'>;
 
 /** One operation a tool is about to perform, as the tool received it. */
 export interface OperationRequest {
@@ -64,9 +64,10 @@ export async function resolveNames(
   signal?: AbortSignal,
 ): Promise<{ owner?: string; names: string[] }> {
   if (!conn || destination === '' || destination === DRIVER.destination) return { names: [destination] };
-  let owner: string | undefined;
-  if (destination.startsWith(':')) owner = destination;
-  else {
+  // The owner snapshot (dropped on NameOwnerChanged) saves a bus round trip per call; a name it
+  // does not list is asked for directly.
+  let owner = destination.startsWith(':') ? destination : await conn.ownerOf(destination, { signal });
+  if (owner === undefined) {
     try {
       const reply = await conn.call(
         { ...DRIVER, member: 'GetNameOwner', signature: 's', body: [destination] },
