@@ -37,7 +37,7 @@ export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv
       DBUS_MCP_SESSION_BUS_ADDRESS: busAddress,
       DBUS_MCP_SYSTEM_BUS_ADDRESS: busAddress,
       DBUS_MCP_LOG_LEVEL: 'info',
-      DBUS_MCP_LOOP_STATS: '1',
+      TEST_DBUS_MCP_LOOP_STATS: '1',
       XDG_RUNTIME_DIR: dir,
       ...env,
     },

@@ -41,12 +41,12 @@ function notifySystemd(env: NodeJS.ProcessEnv, log: Logger): void {
 }
 
 /**
- * Opt-in for benchmarks (bench/README.md): with DBUS_MCP_LOOP_STATS=1 the supervisor logs its
+ * Opt-in for benchmarks (bench/README.md): with TEST_DBUS_MCP_LOOP_STATS=1 the supervisor logs its
  * event-loop delay (max/p99/mean since the last line, ms) once a second, so a stall while relaying
  * a large answer is visible from outside. Off by default; the unref'd timer never holds the loop.
  */
 function startLoopStats(env: NodeJS.ProcessEnv, log: Logger): void {
-  if (env.DBUS_MCP_LOOP_STATS !== '1') return;
+  if (env.TEST_DBUS_MCP_LOOP_STATS !== '1') return;
   const histogram = monitorEventLoopDelay({ resolution: 5 });
   histogram.enable();
   const ms = (ns: number) => Math.round(ns / 1e4) / 100;
