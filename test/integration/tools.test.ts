@@ -5,6 +5,7 @@ import {
   addMockMethod,
   addMockProperty,
   nameOwner,
+  startFixtureService,
   startMock,
   startSessionBus,
   startSystemLikeBus,
@@ -172,6 +173,31 @@ describe('generic tools at high level (2025 era)', () => {
     );
     assert.ok(test.properties.some((p) => p.name === 'Count' && p.type === 'u'));
     assert.match(r.structuredContent?.xml as string, /<node/);
+  });
+
+  test('introspect bounds a node with very many children and says so', async () => {
+    const wide = await startFixtureService(session, 'object-tree.py', [
+      'com.example.Wide',
+      '1500',
+      '--per-group',
+      '1500',
+    ]);
+    try {
+      const r = await callTool(s.client, 'introspect', {
+        service: 'com.example.Wide',
+        path: '/com/example/Tree/g0',
+      });
+      assert.equal((r.structuredContent?.children as string[]).length, 1000);
+      assert.equal(r.structuredContent?.truncated, true);
+      assert.match(r.structuredContent?.truncated_reason as string, /1500 children/);
+      const small = await callTool(s.client, 'introspect', {
+        service: 'com.example.Wide',
+        path: '/com/example',
+      });
+      assert.equal(small.structuredContent?.truncated, false);
+    } finally {
+      await wide.stop();
+    }
   });
 
   test('list_objects walks the tree when there is no ObjectManager', async () => {

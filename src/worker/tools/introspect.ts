@@ -42,7 +42,13 @@ const output = z.object({
   path: z.string(),
   ...introspectionShape,
   xml: z.string().optional(),
+  truncated: z.boolean(),
+  truncated_reason: z.string().optional(),
 });
+
+/** Bounds of one answer: a service with a huge node must not flood the model's context. */
+const MAX_CHILDREN = 1000;
+const MAX_XML_CHARS = 256 * 1024;
 
 /** What the policy judges for any look at an object's structure: an Introspect call. */
 export function introspectRequest(bus: BusKind, service: string, path: string): OperationRequest {
@@ -91,13 +97,24 @@ export function registerIntrospect(server: McpServer, deps: ToolDeps) {
       const octx = operationContext(ctx);
       try {
         const node = await introspectObject(deps, bus, service, path, octx);
+        const cuts: string[] = [];
+        if (node.children.length > MAX_CHILDREN) {
+          cuts.push(
+            `${node.children.length} children, the first ${MAX_CHILDREN} listed (list_objects walks them all)`,
+          );
+        }
+        const xmlTooLong = xml && node.xml.length > MAX_XML_CHARS;
+        if (xmlTooLong)
+          cuts.push(`the XML (${node.xml.length} characters) is left out above ${MAX_XML_CHARS}`);
         return dataResult({
           bus,
           service,
           path,
           interfaces: node.interfaces,
-          children: node.children,
-          ...(xml ? { xml: node.xml } : {}),
+          children: node.children.slice(0, MAX_CHILDREN),
+          ...(xml && !xmlTooLong ? { xml: node.xml } : {}),
+          truncated: cuts.length > 0,
+          ...(cuts.length ? { truncated_reason: cuts.join('; ') } : {}),
         });
       } catch (e) {
         return errorResult(e);
