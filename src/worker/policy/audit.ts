@@ -1,25 +1,9 @@
 import type { Logger } from '../../shared/logger.js';
-import { splitWords } from './classify.js';
+import { SENSITIVE_WORDS, splitWords } from './classify.js';
 import type { OperationKind, SafetyLevel } from './levels.js';
 
-const SECRET_WORDS = new Set([
-  'secret',
-  'secrets',
-  'password',
-  'passwords',
-  'passphrase',
-  'passwd',
-  'token',
-  'tokens',
-  'credential',
-  'credentials',
-  'pin',
-  'otp',
-  'key',
-  'keys',
-  'private',
-  'clipboard',
-]);
+/** Redaction is broader than classification: keys, one-time codes and clipboard text too. */
+const SECRET_WORDS = new Set([...SENSITIVE_WORDS, 'otp', 'key', 'keys', 'clipboard']);
 
 /** Interfaces whose arguments may carry secrets or private content whatever the member is called. */
 const SECRET_INTERFACES = [

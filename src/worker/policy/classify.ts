@@ -57,7 +57,8 @@ export function isStandardInterface(iface: string): boolean {
 }
 
 const READ_PREFIXES = new Set(['get', 'list', 'query', 'is', 'has', 'can', 'read', 'find', 'search']);
-const SENSITIVE_WORDS = new Set([
+/** Words that make a Get…/List… name a secret read rather than a plain read (audit redacts on them too). */
+export const SENSITIVE_WORDS: ReadonlySet<string> = new Set([
   'secret',
   'secrets',
   'password',
