@@ -430,7 +430,9 @@ do_prod() {
   write_manifest "${manifest_files[@]}" "${files[@]}"
   [ -z "$shebang_note" ] || say "$shebang_note"
   start_units
-  say "installed dbus-mcp $(node -p "require('$SRC_DIR/package.json').version") to $(dest "$program"); configuration: $CONFIG"
+  local done_word=installed
+  [ "$dry_run" = 0 ] || done_word="would install (dry run)"
+  say "$done_word dbus-mcp $(node -p "require('$SRC_DIR/package.json').version") to $(dest "$program"); configuration: $CONFIG"
 }
 
 do_dev() {
