@@ -4,7 +4,7 @@ import type { ToolDeps } from './deps.js';
 import { propertiesCall, variantToJson } from './get-property.js';
 import { guarded, operationContext } from './operations.js';
 import { dataResult, errorResult } from './result.js';
-import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
+import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
 
 /** Past this much JSON the remaining properties are named but their values left out. */
 const MAX_RESULT_CHARS = 512 * 1024;
@@ -34,12 +34,7 @@ export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
         service: serviceInput,
         path: pathInput,
         interface: interfaceInput,
-        auto_start: z
-          .boolean()
-          .default(false)
-          .describe(
-            'Let the bus start the service if it is activatable and not running (reads never do by default).',
-          ),
+        auto_start: autoStartInput,
       }),
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },

@@ -9,7 +9,7 @@ import type { ToolDeps } from './deps.js';
 import type { OperationContext } from './operations.js';
 import { guarded, operationContext, queuedCall } from './operations.js';
 import { dataResult, errorResult } from './result.js';
-import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
+import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
 
 export const PROPERTIES = 'org.freedesktop.DBus.Properties';
 
@@ -56,12 +56,7 @@ export function registerGetProperty(server: McpServer, deps: ToolDeps) {
         path: pathInput,
         interface: interfaceInput,
         property: z.string().min(1).describe('Property name, e.g. Version.'),
-        auto_start: z
-          .boolean()
-          .default(false)
-          .describe(
-            'Let the bus start the service if it is activatable and not running (reads never do by default).',
-          ),
+        auto_start: autoStartInput,
       }),
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },

@@ -18,6 +18,13 @@ export const interfaceInput = z
   .min(1)
   .describe('Interface name, e.g. org.freedesktop.DBus.Properties.');
 
+export const autoStartInput = z
+  .boolean()
+  .default(false)
+  .describe(
+    'Let the bus start the service if it is activatable and not running (reads never do by default).',
+  );
+
 /** D-Bus values as JSON: documented in docs/TOOLS.md ("Values"). */
 export const jsonValue = z.unknown();
 
