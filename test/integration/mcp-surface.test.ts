@@ -182,33 +182,27 @@ describe('logging and list_changed', () => {
       s.client.setNotificationHandler('notifications/message', (n) => {
         messages.push(n.params as { level: string; logger?: string; data: unknown });
       });
+      // A mutating call at high: refused, and the refusal is audited.
+      const refusedCall = () =>
+        s.client.callTool({
+          name: 'call_method',
+          arguments: {
+            service: 'com.example.Surface',
+            path: '/com/example/Surface',
+            interface: 'com.example.Surface',
+            method: 'Go',
+            signature: '',
+          },
+        });
       await s.client.setLoggingLevel('info');
-      await s.client.callTool({
-        name: 'call_method',
-        arguments: {
-          service: 'com.example.Surface',
-          path: '/com/example/Surface',
-          interface: 'com.example.Surface',
-          method: 'Go',
-          signature: '',
-        },
-      });
+      await refusedCall();
       await new Promise((r) => setTimeout(r, 100));
       const policy = messages.filter((m) => m.logger === 'dbus-mcp.policy');
       assert.ok(policy.length > 0, JSON.stringify(messages));
       assert.match(JSON.stringify(policy[0]?.data), /com\.example\.Surface/);
       await s.client.setLoggingLevel('error');
       const before = messages.length;
-      await s.client.callTool({
-        name: 'call_method',
-        arguments: {
-          service: 'com.example.Surface',
-          path: '/com/example/Surface',
-          interface: 'com.example.Surface',
-          method: 'Go',
-          signature: '',
-        },
-      });
+      await refusedCall();
       await new Promise((r) => setTimeout(r, 100));
       // The refusal is audited at info/warning: below the level the client now asks for.
       assert.deepEqual(
