@@ -33,7 +33,12 @@ export function completers(deps: ToolDeps) {
   const service = async (value: string, context?: { arguments?: Record<string, string> }) => {
     const kind = context?.arguments?.bus === 'system' ? 'system' : 'session';
     try {
-      const services = await listServices(deps, kind, value.startsWith(':'), {});
+      const services = await listServices(
+        deps,
+        kind,
+        { includeUnique: value.startsWith(':'), owners: false },
+        {},
+      );
       return services
         .map((s) => s.name)
         .filter((n) => n.startsWith(value))
@@ -95,7 +100,7 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     },
     async (uri, variables, ctx) => {
       const bus = parseBus(one(variables.bus));
-      const services = await listServices(deps, bus, false, { signal: ctx.mcpReq.signal });
+      const services = await listServices(deps, bus, { includeUnique: false }, { signal: ctx.mcpReq.signal });
       return json(uri.href, { bus, count: services.length, services });
     },
   );

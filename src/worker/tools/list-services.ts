@@ -50,13 +50,17 @@ async function processName(pid: number): Promise<string | undefined> {
 
 export type ServiceEntry = z.infer<typeof serviceEntry>;
 
-/** The services on a bus (shared by the list_services tool and the dbus://{bus}/services resource). */
+/**
+ * The services on a bus (shared by the list_services tool, the dbus://{bus}/services resource and
+ * name completion). `owners: false` skips the per-name owner, pid and process look-ups.
+ */
 export async function listServices(
   deps: ToolDeps,
   bus: BusKind,
-  includeUnique: boolean,
+  options: { includeUnique: boolean; owners?: boolean },
   octx: OperationContext,
 ): Promise<ServiceEntry[]> {
+  const { includeUnique, owners = true } = options;
   const req = { bus, ...DBUS, member: 'ListNames', access: 'call' as const };
   return guarded(deps, req, octx, async (_auth, conn) => {
     const [names] = (await busMethod(deps, conn, octx, 'ListNames')) as [string[]];
@@ -71,7 +75,7 @@ export async function listServices(
           running: running.has(name),
           activatable: activatableSet.has(name),
         };
-        if (!entry.running) return entry;
+        if (!entry.running || !owners) return entry;
         try {
           entry.owner = name.startsWith(':')
             ? name
@@ -109,7 +113,7 @@ export function registerListServices(server: McpServer, deps: ToolDeps) {
     async ({ bus, include_unique }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const services = await listServices(deps, bus, include_unique, octx);
+        const services = await listServices(deps, bus, { includeUnique: include_unique }, octx);
         return dataResult({ bus, count: services.length, services });
       } catch (e) {
         return errorResult(e);
