@@ -25,14 +25,17 @@ export function clientTappedLogger(
       original(...args);
       if (!child.isLevelEnabled(pinoLevel)) return;
       const [first, second] = args;
-      const data =
-        typeof first === 'object' && first !== null
-          ? { msg: typeof second === 'string' ? second : undefined, ...(first as Record<string, unknown>) }
-          : { msg: first };
+      let data: unknown;
       for (const server of servers()) {
         if (!server.isConnected()) continue;
+        // Converted once, and only when some client is there to receive it.
+        data ??= jsonSafe(
+          typeof first === 'object' && first !== null
+            ? { msg: typeof second === 'string' ? second : undefined, ...(first as Record<string, unknown>) }
+            : { msg: first },
+        );
         server
-          .sendLoggingMessage({ level: mcpLevel, logger: `dbus-mcp.${component}`, data: jsonSafe(data) })
+          .sendLoggingMessage({ level: mcpLevel, logger: `dbus-mcp.${component}`, data })
           .catch(() => undefined);
       }
     };
