@@ -46,6 +46,17 @@ async function inSignature(
   );
 }
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: pathInput,
+  interface: z.string().min(1).optional().describe('Interface of the method; strongly recommended.'),
+  method: z.string().min(1).describe('Method name (case-sensitive).'),
+  args: z.array(z.unknown()).default([]).describe('In-arguments as a JSON array.'),
+  signature: z.string().optional().describe('D-Bus signature of the in-arguments; default: introspection.'),
+  timeout_ms: z.number().int().min(1).optional().describe('Call timeout (default CALL_TIMEOUT_MS, 10 s).'),
+});
+
 export function registerCallMethod(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'call_method',
@@ -57,24 +68,7 @@ export function registerCallMethod(server: McpServer, deps: ToolDeps) {
         'variants may be bare JSON or {signature, value} (docs/TOOLS.md). Returns the out arguments as ' +
         '{signature, values}. Without `interface` the method is looked up by introspection. What a call may ' +
         'do depends on the safety level (show_help; explain_policy tells in advance).',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: pathInput,
-        interface: z.string().min(1).optional().describe('Interface of the method; strongly recommended.'),
-        method: z.string().min(1).describe('Method name (case-sensitive).'),
-        args: z.array(z.unknown()).default([]).describe('In-arguments as a JSON array.'),
-        signature: z
-          .string()
-          .optional()
-          .describe('D-Bus signature of the in-arguments; default: introspection.'),
-        timeout_ms: z
-          .number()
-          .int()
-          .min(1)
-          .optional()
-          .describe('Call timeout (default CALL_TIMEOUT_MS, 10 s).'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },

@@ -5,6 +5,8 @@ import { operationContext } from './operations.js';
 import { errorResult } from './result.js';
 import { capture, captureOutput } from './screenshot-providers.js';
 
+const input = z.object({});
+
 export function registerCaptureActiveWindow(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'capture_active_window',
@@ -14,7 +16,7 @@ export function registerCaptureActiveWindow(server: McpServer, deps: ToolDeps) {
         'Capture the focused window (with its frame) and return it as an image (PNG) plus the path of the ' +
         'saved file in SCREENSHOT_DIR. Needs GNOME Shell: the XDG portal cannot capture a single window ' +
         '(use capture_screen there). Needs safety level medium or lower; rate-limited.',
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: captureOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },

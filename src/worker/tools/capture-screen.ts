@@ -5,6 +5,8 @@ import { operationContext } from './operations.js';
 import { errorResult } from './result.js';
 import { capture, captureOutput } from './screenshot-providers.js';
 
+const input = z.object({});
+
 export function registerCaptureScreen(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'capture_screen',
@@ -15,7 +17,7 @@ export function registerCaptureScreen(server: McpServer, deps: ToolDeps) {
         '(SCREENSHOT_DIR, default ~/.cache/dbus-mcp/screenshots; old files are pruned). Uses the XDG desktop ' +
         'portal (the desktop may ask the human to allow it), else GNOME Shell. Screens can show private data: ' +
         'capture only when the task needs it. Needs safety level medium or lower; rate-limited.',
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: captureOutput,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },

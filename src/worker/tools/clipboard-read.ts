@@ -12,6 +12,8 @@ const output = z.object({
   provider: z.enum(['klipper', 'gpaste']).describe('The clipboard service that answered.'),
 });
 
+const input = z.object({});
+
 export function registerClipboardRead(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'clipboard_read',
@@ -21,7 +23,7 @@ export function registerClipboardRead(server: McpServer, deps: ToolDeps) {
         "Read the desktop clipboard's current text through a D-Bus clipboard service (KDE Klipper, GPaste). " +
         'Fails with a clear message when the desktop has none. The clipboard may hold private data: read it ' +
         'only when the human asked for it. Needs safety level medium or lower.',
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

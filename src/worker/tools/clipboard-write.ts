@@ -14,6 +14,10 @@ const output = z.object({
   provider: z.enum(['klipper', 'gpaste']).describe('The clipboard service that took the text.'),
 });
 
+const input = z.object({
+  text: z.string().max(MAX_TEXT).describe('The text to put on the clipboard (at most 1 MiB).'),
+});
+
 export function registerClipboardWrite(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'clipboard_write',
@@ -23,9 +27,7 @@ export function registerClipboardWrite(server: McpServer, deps: ToolDeps) {
         'Put text on the desktop clipboard (replacing what is there) through a D-Bus clipboard service ' +
         '(KDE Klipper, GPaste), e.g. so the human can paste something you prepared. Fails with a clear message ' +
         'when the desktop has none. Needs safety level medium or lower.',
-      inputSchema: z.object({
-        text: z.string().max(MAX_TEXT).describe('The text to put on the clipboard (at most 1 MiB).'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },

@@ -88,6 +88,8 @@ const output = z.object({
   missing: z.array(z.string()).describe('Capabilities nothing on the buses offers.'),
 });
 
+const input = z.object({});
+
 export function registerDiscover(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'discover',
@@ -98,7 +100,7 @@ export function registerDiscover(server: McpServer, deps: ToolDeps) {
         'screenshots, portals, network, power, bluetooth, secrets, desktop shell, systemd, host and time — ' +
         'each with the tool to use. Good first call to see what is possible here. running=false marks ' +
         'services that start on demand. Read-only.',
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

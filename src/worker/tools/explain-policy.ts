@@ -24,6 +24,15 @@ const output = z.object({
   levels: z.record(z.string(), z.boolean()).describe('Whether each level allows this kind without rules.'),
 });
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: z.string().min(1).default('/'),
+  interface: z.string().min(1).optional(),
+  member: z.string().min(1).optional().describe('Method or property name.'),
+  operation: z.enum(['call', 'get', 'set']).default('call'),
+});
+
 export function registerExplainPolicy(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'explain_policy',
@@ -33,14 +42,7 @@ export function registerExplainPolicy(server: McpServer, deps: ToolDeps) {
         'Tell, without doing anything, whether an operation would be allowed at the current safety level, ' +
         'what kind of operation the policy considers it, and which level or operator rule decides. ' +
         'operation: "call" (default; member = method), "get" or "set" (member = property).',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: z.string().min(1).default('/'),
-        interface: z.string().min(1).optional(),
-        member: z.string().min(1).optional().describe('Method or property name.'),
-        operation: z.enum(['call', 'get', 'set']).default('call'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

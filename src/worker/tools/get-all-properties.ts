@@ -21,6 +21,14 @@ const output = z.object({
     .describe('Properties left out to bound the answer; read them one by one.'),
 });
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: pathInput,
+  interface: interfaceInput,
+  auto_start: autoStartInput,
+});
+
 export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'get_all_properties',
@@ -29,13 +37,7 @@ export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
       description:
         'Read every property of one interface of an object (org.freedesktop.DBus.Properties.GetAll), each as ' +
         '{signature, value}. Large answers are cut at 512 KiB: `omitted` names what to read with get_property.',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: pathInput,
-        interface: interfaceInput,
-        auto_start: autoStartInput,
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

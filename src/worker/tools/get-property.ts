@@ -42,6 +42,15 @@ export function variantToJson(v: unknown, what: string): { signature: string; va
   return { signature: v.signature, value: fromDBus(parseSingleType(v.signature), v.value) };
 }
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: pathInput,
+  interface: interfaceInput,
+  property: z.string().min(1).describe('Property name, e.g. Version.'),
+  auto_start: autoStartInput,
+});
+
 export function registerGetProperty(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'get_property',
@@ -50,14 +59,7 @@ export function registerGetProperty(server: McpServer, deps: ToolDeps) {
       description:
         'Read one property of an object (org.freedesktop.DBus.Properties.Get). Returns the value as typed JSON ' +
         'and its D-Bus signature. Use introspect to see which properties an interface has.',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: pathInput,
-        interface: interfaceInput,
-        property: z.string().min(1).describe('Property name, e.g. Version.'),
-        auto_start: autoStartInput,
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -75,6 +75,13 @@ export async function introspectObject(
   );
 }
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: z.string().min(1).default('/').describe('Object path (default "/").'),
+  xml: z.boolean().default(false).describe('Include the raw introspection XML.'),
+});
+
 export function registerIntrospect(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'introspect',
@@ -84,12 +91,7 @@ export function registerIntrospect(server: McpServer, deps: ToolDeps) {
         'Describe one object of a service: its interfaces with methods (in/out argument names and D-Bus types), ' +
         'properties (type and read/write access), signals, and child nodes to explore next. ' +
         'Use the types it reports to build call_method arguments. xml=true adds the raw introspection XML.',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: z.string().min(1).default('/').describe('Object path (default "/").'),
-        xml: z.boolean().default(false).describe('Include the raw introspection XML.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -116,6 +116,14 @@ async function walk(
   return { objects, failed, truncatedReason };
 }
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: z.string().min(1).default('/').describe('Where to start (default "/").'),
+  max_objects: z.number().int().min(1).max(MAX_OBJECTS_LIMIT).default(1000),
+  max_depth: z.number().int().min(0).max(64).default(32).describe('Levels below `path` to walk.'),
+});
+
 export function registerListObjects(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'list_objects',
@@ -125,13 +133,7 @@ export function registerListObjects(server: McpServer, deps: ToolDeps) {
         "List a service's objects and their interfaces: through org.freedesktop.DBus.ObjectManager " +
         'when the service offers it at `path` (fast, one call), else by walking introspection children. ' +
         'Bounded by max_objects and max_depth; `truncated` says when the list was cut.',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: z.string().min(1).default('/').describe('Where to start (default "/").'),
-        max_objects: z.number().int().min(1).max(MAX_OBJECTS_LIMIT).default(1000),
-        max_depth: z.number().int().min(0).max(64).default(32).describe('Levels below `path` to walk.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

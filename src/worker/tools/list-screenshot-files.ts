@@ -12,6 +12,8 @@ const output = z.object({
   max_age_days: z.number(),
 });
 
+const input = z.object({});
+
 export function registerListScreenshotFiles(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'list_screenshot_files',
@@ -21,7 +23,7 @@ export function registerListScreenshotFiles(server: McpServer, deps: ToolDeps) {
         'List the screenshots capture_screen and capture_active_window saved (newest first) with their paths, ' +
         'sizes and times. Files older than SCREENSHOT_MAX_AGE_DAYS or beyond SCREENSHOT_MAX_FILES are pruned ' +
         "first. Reads only this server's own files; it takes no screenshot.",
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

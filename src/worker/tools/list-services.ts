@@ -94,6 +94,11 @@ export async function listServices(
   });
 }
 
+const input = z.object({
+  bus: busInput,
+  include_unique: z.boolean().default(false).describe('Also list unique connection names (:1.x).'),
+});
+
 export function registerListServices(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'list_services',
@@ -103,10 +108,7 @@ export function registerListServices(server: McpServer, deps: ToolDeps) {
         'List the services on a bus: well-known names with the unique name and pid/process of their owner, ' +
         'plus activatable names not running yet (flagged running=false). Start here to find a service, ' +
         'then use introspect or list_objects on it. include_unique=true also lists bare unique names (:1.x).',
-      inputSchema: z.object({
-        bus: busInput,
-        include_unique: z.boolean().default(false).describe('Also list unique connection names (:1.x).'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

@@ -25,6 +25,13 @@ const output = z.object({
   units: z.array(unit),
 });
 
+const input = z.object({
+  manager: managerInput,
+  pattern: z.string().min(1).max(255).optional().describe('Glob on the unit name; * matches anything.'),
+  state: z.string().min(1).max(64).optional().describe('Active or sub state, e.g. active, failed, running.'),
+  max: z.number().int().min(1).max(5000).default(500).describe('Most units to return.'),
+});
+
 export function registerListUnits(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'list_units',
@@ -35,17 +42,7 @@ export function registerListUnits(server: McpServer, deps: ToolDeps) {
         'active and sub state, queued job. manager: user (default) or system. Filter by `pattern` (glob on the ' +
         'name, e.g. "*.timer" or "nginx*") and `state` (matches the active or sub state, e.g. failed, running). ' +
         'Use unit_status for one unit in detail. Read-only.',
-      inputSchema: z.object({
-        manager: managerInput,
-        pattern: z.string().min(1).max(255).optional().describe('Glob on the unit name; * matches anything.'),
-        state: z
-          .string()
-          .min(1)
-          .max(64)
-          .optional()
-          .describe('Active or sub state, e.g. active, failed, running.'),
-        max: z.number().int().min(1).max(5000).default(500).describe('Most units to return.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

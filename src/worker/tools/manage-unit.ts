@@ -29,6 +29,12 @@ const output = z.object({
     ),
 });
 
+const input = z.object({
+  unit: z.string().min(1).max(255).describe('Unit name, e.g. syncthing.service (no suffix = .service).'),
+  action: z.enum(['start', 'stop', 'restart', 'reload']),
+  manager: managerInput,
+});
+
 export function registerManageUnit(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'manage_unit',
@@ -40,15 +46,7 @@ export function registerManageUnit(server: McpServer, deps: ToolDeps) {
         'it). Protected units (dbus, logind, journald, polkit, ssh, display managers, NetworkManager, power ' +
         'targets, dbus-mcp itself …) are refused at every level. Check first with unit_status; explain_policy ' +
         'tells whether it would be allowed.',
-      inputSchema: z.object({
-        unit: z
-          .string()
-          .min(1)
-          .max(255)
-          .describe('Unit name, e.g. syncthing.service (no suffix = .service).'),
-        action: z.enum(['start', 'stop', 'restart', 'reload']),
-        manager: managerInput,
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: {
         readOnlyHint: false,

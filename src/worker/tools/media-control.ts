@@ -49,6 +49,12 @@ const output = z.object({
   now_playing: playerSchema.optional().describe('The player state after the action.'),
 });
 
+const input = z.object({
+  action: z.enum(ACTIONS),
+  player: z.string().min(1).optional().describe('e.g. org.mpris.MediaPlayer2.vlc or vlc.'),
+  value: z.number().finite().optional().describe('seek: seconds (relative); volume: 0.0–1.0.'),
+});
+
 export function registerMediaControl(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'media_control',
@@ -60,11 +66,7 @@ export function registerMediaControl(server: McpServer, deps: ToolDeps) {
         'now, negative goes back), volume (value 0.0–1.0). player: its bus name or the part after ' +
         'org.mpris.MediaPlayer2. (e.g. "vlc"); default: the first one playing, else the first found. ' +
         'Allowed at every safety level.',
-      inputSchema: z.object({
-        action: z.enum(ACTIONS),
-        player: z.string().min(1).optional().describe('e.g. org.mpris.MediaPlayer2.vlc or vlc.'),
-        value: z.number().finite().optional().describe('seek: seconds (relative); volume: 0.0–1.0.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
     },

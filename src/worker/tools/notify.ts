@@ -27,6 +27,15 @@ const output = z.object({
   actions: z.array(z.object({ key: z.string(), label: z.string() })),
 });
 
+const input = z.object({
+  title: z.string().min(1).max(1000).describe('The summary line.'),
+  message: z.string().max(10_000).describe('The body text (servers may render simple markup).'),
+  urgency: z.enum(['low', 'normal', 'critical']).default('normal'),
+  timeout_ms: z.number().int().min(-1).max(3_600_000).default(-1).describe('-1: server default; 0: never.'),
+  app_name: z.string().max(200).default('dbus-mcp').describe('Application name shown with it.'),
+  actions: z.array(action).max(10).default([]).describe('Buttons: labels or {key, label}.'),
+});
+
 export function registerNotify(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'notify',
@@ -39,20 +48,7 @@ export function registerNotify(server: McpServer, deps: ToolDeps) {
         '{key, label}; to learn which one was clicked, first subscribe_signals with ' +
         'sender=org.freedesktop.Notifications member=ActionInvoked, then read_signals (args: [id, key]). ' +
         'Allowed at every safety level, rate-limited (RATE_LIMIT_NOTIFY per minute).',
-      inputSchema: z.object({
-        title: z.string().min(1).max(1000).describe('The summary line.'),
-        message: z.string().max(10_000).describe('The body text (servers may render simple markup).'),
-        urgency: z.enum(['low', 'normal', 'critical']).default('normal'),
-        timeout_ms: z
-          .number()
-          .int()
-          .min(-1)
-          .max(3_600_000)
-          .default(-1)
-          .describe('-1: server default; 0: never.'),
-        app_name: z.string().max(200).default('dbus-mcp').describe('Application name shown with it.'),
-        actions: z.array(action).max(10).default([]).describe('Buttons: labels or {key, label}.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: true },
     },

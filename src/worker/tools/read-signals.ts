@@ -26,6 +26,18 @@ const output = z.object({
   ended: z.boolean().describe('true when the subscription ended during this read.'),
 });
 
+const input = z.object({
+  subscription_id: z.string().min(1).describe('From subscribe_signals.'),
+  max: z.number().int().min(1).max(MAX_READ_COUNT).default(100).describe('Most signals to return.'),
+  wait_ms: z
+    .number()
+    .int()
+    .min(0)
+    .max(MAX_READ_WAIT_MS)
+    .default(0)
+    .describe('How long to wait when nothing is buffered yet (milliseconds).'),
+});
+
 export function registerReadSignals(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'read_signals',
@@ -36,17 +48,7 @@ export function registerReadSignals(server: McpServer, deps: ToolDeps) {
         `(default 100, up to ${MAX_READ_COUNT}). With nothing buffered, waits up to wait_ms (default 0, up to ` +
         `${MAX_READ_WAIT_MS} ms) and returns as soon as a signal arrives. \`dropped\` counts signals lost because ` +
         'the buffer was full; `remaining` says more are waiting.',
-      inputSchema: z.object({
-        subscription_id: z.string().min(1).describe('From subscribe_signals.'),
-        max: z.number().int().min(1).max(MAX_READ_COUNT).default(100).describe('Most signals to return.'),
-        wait_ms: z
-          .number()
-          .int()
-          .min(0)
-          .max(MAX_READ_WAIT_MS)
-          .default(0)
-          .describe('How long to wait when nothing is buffered yet (milliseconds).'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

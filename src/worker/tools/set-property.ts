@@ -18,6 +18,16 @@ const output = z.object({
   signature: z.string().describe('The D-Bus type the value was sent as.'),
 });
 
+const input = z.object({
+  bus: busInput,
+  service: serviceInput,
+  path: pathInput,
+  interface: interfaceInput,
+  property: z.string().min(1),
+  value: z.unknown().describe('New value as JSON (see docs/TOOLS.md for how each D-Bus type is written).'),
+  signature: z.string().optional().describe('D-Bus type of the value; default: from introspection.'),
+});
+
 export function registerSetProperty(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'set_property',
@@ -28,17 +38,7 @@ export function registerSetProperty(server: McpServer, deps: ToolDeps) {
         "property's D-Bus type from introspection, or to `signature` when given (one complete type, e.g. " +
         '"u", "as", "a{sv}"). Subject to the safety level: property writes need medium (session bus) or an ' +
         'operator rule.',
-      inputSchema: z.object({
-        bus: busInput,
-        service: serviceInput,
-        path: pathInput,
-        interface: interfaceInput,
-        property: z.string().min(1),
-        value: z
-          .unknown()
-          .describe('New value as JSON (see docs/TOOLS.md for how each D-Bus type is written).'),
-        signature: z.string().optional().describe('D-Bus type of the value; default: from introspection.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },

@@ -21,6 +21,8 @@ const output = z.object({
   start_here: z.string(),
 });
 
+const input = z.object({});
+
 export function registerShowHelp(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'show_help',
@@ -29,7 +31,7 @@ export function registerShowHelp(server: McpServer, deps: ToolDeps) {
       description:
         'Explain what dbus-mcp can do at the current safety level, what each level allows, what is ' +
         'forbidden at every level, how an operator changes the level, and which tools to start with.',
-      inputSchema: z.object({}),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

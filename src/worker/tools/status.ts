@@ -45,6 +45,16 @@ async function runSection(deps: ToolDeps, octx: OperationContext, key: SectionNa
   }
 }
 
+/** Sections that were not asked for are absent. */
+const partialOutput = output.partial();
+
+const input = z.object({
+  sections: z
+    .array(z.enum(Object.keys(SECTIONS) as [SectionName, ...SectionName[]]))
+    .optional()
+    .describe('Only these sections (default: all).'),
+});
+
 export function registerStatus(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'status',
@@ -55,13 +65,8 @@ export function registerStatus(server: McpServer, deps: ToolDeps) {
         'connections (NetworkManager), hostname and OS (hostnamed), time zone and NTP (timedated), login ' +
         'sessions (logind). Each section says available=false with the reason when its service is absent ' +
         'or the policy refuses it. Read-only; allowed at every safety level.',
-      inputSchema: z.object({
-        sections: z
-          .array(z.enum(Object.keys(SECTIONS) as [SectionName, ...SectionName[]]))
-          .optional()
-          .describe('Only these sections (default: all).'),
-      }),
-      outputSchema: output.partial(),
+      inputSchema: input,
+      outputSchema: partialOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },
     async ({ sections }, ctx) => {

@@ -15,6 +15,20 @@ const output = z.object({
   max_subscriptions: z.number(),
 });
 
+const input = z.object({
+  bus: busInput,
+  sender: z.string().min(1).optional().describe('Only signals from this bus name (well-known or unique).'),
+  path: z.string().min(1).optional().describe('Only signals from exactly this object path.'),
+  path_namespace: z
+    .string()
+    .min(1)
+    .optional()
+    .describe('Only signals from this object path or below it (not together with path).'),
+  interface: z.string().min(1).optional().describe('Only signals of this interface.'),
+  member: z.string().min(1).optional().describe('Only signals with this name, e.g. PropertiesChanged.'),
+  arg0: z.string().optional().describe('Only signals whose first argument is this string.'),
+});
+
 export function registerSubscribeSignals(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'subscribe_signals',
@@ -29,23 +43,7 @@ export function registerSubscribeSignals(server: McpServer, deps: ToolDeps) {
         'sender=org.freedesktop.Notifications member=ActionInvoked. Signals are buffered per subscription ' +
         '(SIGNAL_BUFFER_SIZE); a client holds at most MAX_SUBSCRIPTIONS. Subscriptions end when the session ' +
         'or its worker ends. Receiving signals is a read, allowed at every safety level.',
-      inputSchema: z.object({
-        bus: busInput,
-        sender: z
-          .string()
-          .min(1)
-          .optional()
-          .describe('Only signals from this bus name (well-known or unique).'),
-        path: z.string().min(1).optional().describe('Only signals from exactly this object path.'),
-        path_namespace: z
-          .string()
-          .min(1)
-          .optional()
-          .describe('Only signals from this object path or below it (not together with path).'),
-        interface: z.string().min(1).optional().describe('Only signals of this interface.'),
-        member: z.string().min(1).optional().describe('Only signals with this name, e.g. PropertiesChanged.'),
-        arg0: z.string().optional().describe('Only signals whose first argument is this string.'),
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

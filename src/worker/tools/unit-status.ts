@@ -50,6 +50,11 @@ async function unitPath(deps: ToolDeps, conn: BusConnection, unit: string, octx:
   }
 }
 
+const input = z.object({
+  unit: z.string().min(1).max(255).describe('Unit name, e.g. pipewire.service or nginx.'),
+  manager: managerInput,
+});
+
 export function registerUnitStatus(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'unit_status',
@@ -59,10 +64,7 @@ export function registerUnitStatus(server: McpServer, deps: ToolDeps) {
         'The state of one systemd unit (like `systemctl status` without the log): description, load/active/sub ' +
         'state, unit file state, since when, and for services the main pid, result, restarts and memory. ' +
         'manager: user (default) or system. A name without suffix means .service. Read-only.',
-      inputSchema: z.object({
-        unit: z.string().min(1).max(255).describe('Unit name, e.g. pipewire.service or nginx.'),
-        manager: managerInput,
-      }),
+      inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
     },

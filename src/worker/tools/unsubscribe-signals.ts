@@ -11,6 +11,8 @@ const output = z.object({
   subscriptions: z.number().describe('Subscriptions this client still holds.'),
 });
 
+const input = z.object({ subscription_id: z.string().min(1).describe('From subscribe_signals.') });
+
 export function registerUnsubscribeSignals(server: McpServer, deps: ToolDeps) {
   server.registerTool(
     'unsubscribe_signals',
@@ -19,7 +21,7 @@ export function registerUnsubscribeSignals(server: McpServer, deps: ToolDeps) {
       description:
         'End a subscription made with subscribe_signals: its match rule leaves the bus and unread signals are ' +
         'discarded (read_signals first if you need them). A read waiting on it returns at once.',
-      inputSchema: z.object({ subscription_id: z.string().min(1).describe('From subscribe_signals.') }),
+      inputSchema: input,
       outputSchema: output,
       annotations: {
         readOnlyHint: false,
