@@ -106,10 +106,18 @@ async function main(): Promise<void> {
   await section('latency', async () => {
     const raw = await rawLatency(bus, SIZES.samples, SIZES.warmup);
     const busctl = await busctlLatency(bus, SIZES.busctlSamples);
-    const { steady: tool, firstCalls } = await toolLatency(sv, SIZES.samples, SIZES.warmup);
+    const { steady: tool, firstCalls, ping } = await toolLatency(sv, SIZES.samples, SIZES.warmup);
     const vsRaw = round(tool.p50 / raw.p50, 2);
     const vsBusctl = round(busctl.p50 / tool.p50, 1);
-    results.latency = { raw, busctl, tool, firstCalls, toolOverRawP50: vsRaw, busctlOverToolP50: vsBusctl };
+    results.latency = {
+      raw,
+      busctl,
+      tool,
+      firstCalls,
+      ping,
+      toolOverRawP50: vsRaw,
+      busctlOverToolP50: vsBusctl,
+    };
     rows.push({
       figure: 'get_property round trip p50 / p99 (ms)',
       measured: `${tool.p50} / ${tool.p99} (n=${tool.n})`,
@@ -123,6 +131,13 @@ async function main(): Promise<void> {
       baseline: `busctl ${busctl.p50} / ${busctl.p99} ms (n=${busctl.n})`,
       target: `≥ 10× faster (is ${vsBusctl}×)`,
       met: vsBusctl >= 10,
+    });
+    rows.push({
+      figure: 'MCP ping round trip (socket, supervisor, worker, SDK; no tool, no D-Bus)',
+      measured: `p50 ${ping.p50} / p99 ${ping.p99} ms`,
+      baseline: '—',
+      target: '(information: the relay and SDK share of the round trip)',
+      met: null,
     });
     if (firstCalls) {
       rows.push({

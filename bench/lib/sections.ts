@@ -66,13 +66,15 @@ export async function toolLatency(
   sv: Supervisor,
   n: number,
   warmup: number,
-): Promise<{ steady: Summary; firstCalls: Summary | undefined }> {
+): Promise<{ steady: Summary; firstCalls: Summary | undefined; ping: Summary }> {
   const client = await initializedClient(sv);
   const call = () => client.callTool('get_property', GET_PROPERTY_ARGS);
   try {
     const first = await timeSequential(warmup, 0, call);
     const steady = summarize(await timeSequential(n, 0, call));
-    return { steady, firstCalls: first.length > 0 ? summarize(first) : undefined };
+    // MCP `ping` takes the same path without a tool, the policy or D-Bus: the relay and the SDK.
+    const ping = summarize(await timeSequential(n, warmup, () => client.request('ping', {})));
+    return { steady, firstCalls: first.length > 0 ? summarize(first) : undefined, ping };
   } finally {
     await client.close();
   }
