@@ -7,7 +7,7 @@
  * Sizes come from the environment (defaults = the issue's numbers; --quick = a fast smoke run):
  * BENCH_SAMPLES, BENCH_WARMUP, BENCH_BUSCTL_SAMPLES, BENCH_THROUGHPUT_MS, BENCH_CONNECT_SAMPLES,
  * BENCH_CRASH_SAMPLES, BENCH_TREE_OBJECTS, BENCH_SOAK_CALLS, BENCH_SOAK_CYCLES, BENCH_MEMORY_CLIENTS, BENCH_SKIP (comma
- * separated section names to leave out: latency, throughput, connect, crash, memory, objects, soak).
+ * separated section names to leave out: latency, breakdown, throughput, connect, crash, memory, objects, soak).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -28,6 +28,7 @@ import {
   soak,
   toolLatency,
 } from './lib/sections.js';
+import { inProcessLayers, relayFloor } from './lib/breakdown.js';
 import { round } from './lib/stats.js';
 
 const quick = process.argv.includes('--quick');
@@ -148,6 +149,37 @@ async function main(): Promise<void> {
         met: null,
       });
     }
+  });
+
+  await section('breakdown', async () => {
+    const layers = await inProcessLayers(bus, SIZES.samples, SIZES.warmup);
+    const relay = await relayFloor(SIZES.samples, SIZES.warmup);
+    results.breakdown = { ...layers, relayFloor: relay };
+    const raw = layers.rawDbusNext?.p50 ?? NaN;
+    const labels: Record<string, string> = {
+      rawDbusNext: 'in one process: raw dbus-next Properties.Get',
+      busConnection: 'in one process: + our BusConnection.call',
+      toolHandler: 'in one process: + the get_property handler (policy, queue, result)',
+      sdkInMemory: 'in one process: + the SDK (tools/call over an in-memory transport)',
+    };
+    for (const [key, label] of Object.entries(labels)) {
+      const l = layers[key];
+      if (!l) continue;
+      rows.push({
+        figure: label,
+        measured: `p50 ${l.p50} ms (${round(l.p50 / raw, 2)}× raw); CPU ${l.cpuMs} ms/call`,
+        baseline: key === 'rawDbusNext' ? '—' : `raw ${raw} ms`,
+        target: '(information: where the time goes)',
+        met: null,
+      });
+    }
+    rows.push({
+      figure: 'bare Node relay: socket → fork IPC → child answers at once',
+      measured: `p50 ${relay.p50} / p99 ${relay.p99} ms`,
+      baseline: '—',
+      target: '(information: the floor of the two extra hops)',
+      met: null,
+    });
   });
 
   await section('throughput', async () => {

@@ -44,7 +44,16 @@ test('bench harness runs with --quick and writes its JSON results', { timeout: 1
     };
     assert.equal(doc.quick, true);
     assert.ok(doc.rows.length >= 10, 'one row per figure');
-    for (const key of ['latency', 'throughput', 'memory', 'crash', 'connect', 'listObjects', 'soak']) {
+    for (const key of [
+      'latency',
+      'breakdown',
+      'throughput',
+      'memory',
+      'crash',
+      'connect',
+      'listObjects',
+      'soak',
+    ]) {
       assert.ok(key in doc.results, `results.${key}`);
     }
   } finally {

@@ -1,0 +1,196 @@
+import { fork } from 'node:child_process';
+import net from 'node:net';
+import { join } from 'node:path';
+import { InMemoryTransport } from '@modelcontextprotocol/server';
+import type { CallToolResult, JSONRPCMessage, ServerContext } from '@modelcontextprotocol/server';
+import { serveStdio } from '@modelcontextprotocol/server/stdio';
+import { loadConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { BusManager } from '../../src/worker/dbus/connection.js';
+import { createWorkerRuntime } from '../../src/worker/server.js';
+import { registeredTools } from '../../src/worker/tools/registry.js';
+import type { Bus } from './procs.js';
+import { MOCK, stopChild, tempDir, track } from './procs.js';
+import { rawGet } from './sections.js';
+import type { Summary } from './stats.js';
+import { round, summarize } from './stats.js';
+
+/**
+ * (10) Where the time of a tool call goes: the layers of the worker's path measured one by one in
+ * this process (the TypeScript sources through tsx, not the bundle), and a bare Node relay with the
+ * supervisor's shape. Each step is `get_property` of MOCK with one more layer than the previous.
+ */
+
+export interface Layer extends Summary {
+  /** CPU of this process per call (user + system), ms. */
+  cpuMs: number;
+}
+
+const ARGS = {
+  bus: 'session',
+  service: MOCK.name,
+  path: MOCK.path,
+  interface: MOCK.iface,
+  property: MOCK.property,
+};
+
+async function measure(n: number, warmup: number, fn: () => Promise<unknown>): Promise<Layer> {
+  for (let i = 0; i < warmup; i++) await fn();
+  const samples: number[] = [];
+  const cpu = process.cpuUsage();
+  for (let i = 0; i < n; i++) {
+    const t = process.hrtime.bigint();
+    await fn();
+    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
+  }
+  const used = process.cpuUsage(cpu);
+  return { ...summarize(samples), cpuMs: round((used.user + used.system) / 1000 / n) };
+}
+
+/** A raw MCP client on an in-memory transport pair: sends requests, resolves with their answers. */
+async function memoryClient(factory: () => ReturnType<ReturnType<typeof createWorkerRuntime>['factory']>) {
+  const [client, server] = InMemoryTransport.createLinkedPair();
+  const served = serveStdio(factory, { transport: server, onerror: () => {} });
+  const waiting = new Map<number, (m: JSONRPCMessage) => void>();
+  client.onmessage = (msg: JSONRPCMessage) => {
+    if ('id' in msg && typeof msg.id === 'number' && !('method' in msg)) waiting.get(msg.id)?.(msg);
+  };
+  await client.start();
+  let id = 0;
+  const request = (method: string, params: Record<string, unknown>) =>
+    new Promise<JSONRPCMessage>((resolve) => {
+      const n = ++id;
+      waiting.set(n, (m) => {
+        waiting.delete(n);
+        resolve(m);
+      });
+      void client.send({ jsonrpc: '2.0', id: n, method, params });
+    });
+  await request('initialize', {
+    protocolVersion: '2025-11-25',
+    capabilities: {},
+    clientInfo: { name: 'dbus-mcp-bench', version: '1' },
+  });
+  await client.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  return { request, close: () => served.close() };
+}
+
+export async function inProcessLayers(bus: Bus, n: number, warmup: number): Promise<Record<string, Layer>> {
+  const { config } = loadConfig({
+    env: { DBUS_MCP_SESSION_BUS_ADDRESS: bus.address },
+    configFile: '/dev/null',
+  });
+  const log = createLogger({ level: 'warn', name: 'bench' });
+  const buses = new BusManager(config, log);
+  const runtime = createWorkerRuntime({ config, log, clientId: 'bench-breakdown' });
+  const mcp = await memoryClient(runtime.factory);
+  try {
+    const conn = buses.get('session');
+    const busCall = () =>
+      conn.call(
+        {
+          destination: MOCK.name,
+          path: MOCK.path,
+          interface: 'org.freedesktop.DBus.Properties',
+          member: 'Get',
+          signature: 'ss',
+          body: [MOCK.iface, MOCK.property],
+        },
+        { timeoutMs: 25_000 },
+      );
+    // The tool's own handler, as the SDK calls it, with the smallest request context it reads.
+    const handler = registeredTools(runtime.factory())['get_property']?.handler as unknown as (
+      args: typeof ARGS,
+      ctx: ServerContext,
+    ) => Promise<CallToolResult>;
+    const ctx = {
+      mcpReq: { signal: undefined, _meta: undefined, notify: async () => {} },
+    } as unknown as ServerContext;
+    const direct = async () => {
+      const result = await handler(ARGS, ctx);
+      if (result.isError) throw new Error(`get_property failed: ${JSON.stringify(result.content)}`);
+    };
+    const viaSdk = async () => {
+      const answer = await mcp.request('tools/call', { name: 'get_property', arguments: ARGS });
+      if (!('result' in answer) || (answer.result as CallToolResult).isError)
+        throw new Error(`tools/call failed: ${JSON.stringify(answer)}`);
+    };
+    return {
+      rawDbusNext: await measure(n, warmup, rawGet(bus)),
+      busConnection: await measure(n, warmup, busCall),
+      toolHandler: await measure(n, warmup, direct),
+      sdkInMemory: await measure(n, warmup, viaSdk),
+    };
+  } finally {
+    await mcp.close();
+    await runtime.close();
+    await buses.closeAll();
+  }
+}
+
+/** The relay (a socket server that forks a child per connection) and its echoing child, as one script. */
+const RELAY = `
+const net = require('node:net'), { fork } = require('node:child_process');
+if (process.argv[2] === 'child') {
+  process.on('message', (m) => process.send({ t: 'mcp', msg: { jsonrpc: '2.0', id: m.msg.id, result: { content: [{ type: 'text', text: 'x'.repeat(200) }] } } }));
+} else {
+  net.createServer((socket) => {
+    const child = fork(__filename, ['child'], { serialization: 'json', execArgv: ['--max-semi-space-size=1', '--single-threaded'] });
+    let buf = '';
+    socket.setEncoding('utf8');
+    socket.on('data', (d) => {
+      buf += d;
+      for (let nl = buf.indexOf('\\n'); nl >= 0; nl = buf.indexOf('\\n')) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        child.send({ t: 'mcp', msg: JSON.parse(line) });
+      }
+    });
+    child.on('message', (m) => socket.write(JSON.stringify(m.msg) + '\\n'));
+    socket.on('close', () => child.kill());
+  }).listen(process.argv[2], () => process.send('listening'));
+}`;
+
+/**
+ * A bare Node relay with the supervisor's shape — socket, newline framing, `JSON.parse`, a forked
+ * child over the JSON IPC channel answering at once, and back — as the floor of the two hops.
+ */
+export async function relayFloor(n: number, warmup: number): Promise<Summary> {
+  const dir = tempDir('dbus-mcp-bench-relay-');
+  const script = join(dir, 'relay.cjs');
+  const socketPath = join(dir, 'relay.sock');
+  const { writeFileSync } = await import('node:fs');
+  writeFileSync(script, RELAY);
+  const relay = track(fork(script, [socketPath], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  try {
+    await new Promise<void>((resolve, reject) => {
+      relay.once('message', () => resolve());
+      relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+    });
+    const socket = net.connect(socketPath);
+    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+    socket.setEncoding('utf8');
+    let waiter: (() => void) | undefined;
+    let buf = '';
+    socket.on('data', (d: string) => {
+      buf += d;
+      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+        buf = buf.slice(nl + 1);
+        waiter?.();
+      }
+    });
+    let id = 0;
+    const line = (i: number) =>
+      `${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'get_property', arguments: ARGS } })}\n`;
+    const call = () =>
+      new Promise<void>((resolve) => {
+        waiter = resolve;
+        socket.write(line(++id));
+      });
+    const layer = await measure(n, warmup, call);
+    socket.destroy();
+    return layer;
+  } finally {
+    await stopChild(relay);
+  }
+}
