@@ -1,5 +1,6 @@
 /**
- * JSON → dbus-next → a real dbus-daemon → a python-dbusmock echo service → back → JSON.
+ * JSON → marshal.ts → our BusConnection (its own message encoder, wire.ts) → a real dbus-daemon →
+ * a python-dbusmock echo service → back through dbus-next's reader → JSON.
  * Each signature gets an echo method (`ret = args[0]`) on the mock; a value survives the
  * round trip when the JSON that comes back equals the JSON sent (or its canonical form).
  * The bus and the mock are private to this file and reaped by pid in `after`.
@@ -14,6 +15,9 @@ import { join } from 'node:path';
 import dbus, { Message, type MessageBus } from 'dbus-next';
 import { fromDBusArgs, toDBusArgs, type JsonValue } from '../../src/worker/dbus/marshal.js';
 import { AppError } from '../../src/shared/errors.js';
+import { loadConfig } from '../../src/shared/config.js';
+import { createLogger } from '../../src/shared/logger.js';
+import { BusManager } from '../../src/worker/dbus/connection.js';
 
 const NAME = 'com.example.Echo';
 const PATH = '/echo';
@@ -211,6 +215,8 @@ let dir = '';
 let daemon: ChildProcess | undefined;
 let mock: ChildProcess | undefined;
 let bus: MessageBus | undefined;
+/** The production path for the values under test; `bus` (plain dbus-next) sets the mock up. */
+let buses: BusManager | undefined;
 const methods = new Map<string, string>();
 
 async function reap(child: ChildProcess | undefined): Promise<void> {
@@ -313,14 +319,13 @@ async function addMethod(name: string, inSig: string, outSig: string, code: stri
 async function echo(sig: string, args: unknown[]): Promise<JsonValue[]> {
   const member = methods.get(sig);
   assert.ok(member, `no echo method for ${sig}`);
-  const reply = await call({
-    destination: NAME,
-    path: PATH,
-    interface: NAME,
-    member,
-    signature: sig,
-    body: toDBusArgs(sig, args),
-  });
+  assert.ok(buses);
+  const reply = await buses
+    .get('session')
+    .call(
+      { destination: NAME, path: PATH, interface: NAME, member, signature: sig, body: toDBusArgs(sig, args) },
+      { timeoutMs: CALL_TIMEOUT_MS },
+    );
   assert.equal(reply.signature, sig);
   return fromDBusArgs(reply.signature, reply.body);
 }
@@ -333,6 +338,8 @@ before(async () => {
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   bus = dbus.sessionBus({ busAddress: address });
+  const { config } = loadConfig({ env: { DBUS_MCP_SESSION_BUS_ADDRESS: address }, configFile: '/dev/null' });
+  buses = new BusManager(config, createLogger({ level: 'warn', name: 'test' }));
   bus.on('error', (err: unknown) => console.error('bus error', err));
   await waitForName(NAME);
   const sigs = [...new Set([...CASES.map((c) => c.sig), 'sia{sv}'])];
@@ -344,6 +351,7 @@ before(async () => {
 });
 
 after(async () => {
+  await buses?.closeAll();
   bus?.disconnect();
   await reap(mock);
   await reap(daemon);

@@ -1,8 +1,10 @@
 import type { Duplex } from 'node:stream';
-import dbus, { DBusError, Message, MessageFlag } from 'dbus-next';
+import dbus, { MessageFlag, MessageType } from 'dbus-next';
+import type { Message } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
 import type { BusKind, CallOptions, CallReply, CallRequest } from './connection.js';
+import { encodeMethodCall } from './wire.js';
 
 /**
  * One dbus-next MessageBus and the calls pending on it: the low-level half of connection.ts.
@@ -12,7 +14,9 @@ import type { BusKind, CallOptions, CallReply, CallRequest } from './connection.
 /** dbus-next internals we rely on (checked against lib/bus.js and lib/connection.js). */
 interface BusInternals {
   _connection: { stream: Duplex };
-  _methodReturnHandlers: Record<number, unknown>;
+  _methodReturnHandlers: Record<number, (reply: Message) => void>;
+  /** The next serial; dbus-next's own messages (Hello, AddMatch) take theirs from it too. */
+  _serial: number;
   name: string | null;
 }
 
@@ -193,9 +197,12 @@ export function sendOnLink(
       link = l;
       if (l.dead || !l.bus) return finish(disconnected('it had already dropped'));
       l.pending.add(onDrop);
-      let msg: Message;
+      const bus = l.bus as unknown as BusInternals;
+      const s = bus._serial++;
+      let data: Buffer;
       try {
-        msg = new Message({
+        data = encodeMethodCall({
+          serial: s,
           destination: req.destination,
           path: req.path,
           interface: req.interface,
@@ -205,20 +212,26 @@ export function sendOnLink(
           flags: req.noAutoStart ? MessageFlag.NO_AUTO_START : 0,
         });
       } catch (e) {
-        return finish(new AppError('VALUE_CONVERSION', `${what}: ${errorMessage(e)}`, { cause: e, details }));
+        // The values do not fit the signature; nothing was written.
+        const why = `the arguments do not fit signature '${req.signature ?? ''}': ${errorMessage(e)}`;
+        return finish(new AppError('VALUE_CONVERSION', `${what}: ${why}`, { cause: e, details }));
       }
-      const replied = l.bus.call(msg);
-      serial = msg.serial;
-      replied.then(
-        (reply) => finish(undefined, { signature: reply?.signature ?? '', body: reply?.body ?? [] }),
-        (e: unknown) => {
-          if (e instanceof DBusError) return finish(new DBusCallError(e.type, e.text));
-          if (l.dead) return finish(disconnected(errorMessage(e)));
-          // Marshalling threw before anything was written: the values do not fit the signature.
-          const why = `the arguments do not fit signature '${req.signature ?? ''}': ${errorMessage(e)}`;
-          finish(new AppError('VALUE_CONVERSION', `${what}: ${why}`, { cause: e, details }));
-        },
-      );
+      if (!l.stream?.writable) return finish(disconnected('the socket is no longer writable'));
+      serial = s;
+      // dbus-next routes the reply (already decoded) to this handler by serial, as for its own calls.
+      bus._methodReturnHandlers[s] = (reply: Message) => {
+        if (reply.type === MessageType.ERROR) {
+          finish(
+            new DBusCallError(
+              reply.errorName ?? 'org.freedesktop.DBus.Error.Failed',
+              String(reply.body[0] ?? ''),
+            ),
+          );
+        } else {
+          finish(undefined, { signature: reply.signature ?? '', body: reply.body ?? [] });
+        }
+      };
+      l.stream.write(data);
     };
     if (target instanceof Promise) {
       target.then(send, (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))));
