@@ -209,6 +209,14 @@ const CASES: Case[] = [
   { sig: 'aa{sv}', value: [{}, { a: { signature: 'g', value: 'a{sv}' } }] },
   { sig: 'a{sa{sa{sv}}}', value: { a: { b: { c: { signature: 'u', value: 7 } } }, e: {} } },
   { sig: 'a{s(iv)}', value: { k: [3, { signature: 'ao', value: ['/p'] }] } },
+  // What dbus-next's own marshaller could not send; our encoder (wire.ts) does.
+  { sig: 'x', value: '-9223372036854775808' },
+  { sig: 'ad', value: ['NaN', 'Infinity', '-Infinity', -0.5] },
+  { sig: 'a{ud}', value: { '0': -2, '4294967295': 1.5 } },
+  { sig: 'a{ds}', value: { '1.5': 'a', '-0.25': 'b', NaN: 'n', Infinity: 'i' } },
+  { sig: 'a{ts}', value: { '18446744073709551615': 'max', '9007199254740993': 'beyond 2^53' } },
+  { sig: 'a{xs}', value: { '-9223372036854775808': 'min' } },
+  { sig: 'v', value: { signature: 'd', value: '-Infinity' } },
 ];
 
 let dir = '';
@@ -373,7 +381,7 @@ describe('JSON survives a round trip through a real bus', () => {
   });
 });
 
-describe('values the bus sends that cannot be sent back still read', () => {
+describe('values built by the service read exactly', () => {
   test('NaN and ±Infinity come back as strings', { timeout: 10_000 }, async () => {
     await addMethod('NonFinite', '', 'ad', "ret = [float('nan'), float('inf'), float('-inf'), -0.5]");
     const reply = await call({ destination: NAME, path: PATH, interface: NAME, member: 'NonFinite' });
@@ -382,7 +390,7 @@ describe('values the bus sends that cannot be sent back still read', () => {
     ]);
   });
 
-  test('the int64 minimum reads exactly (dbus-next cannot send it)', { timeout: 10_000 }, async () => {
+  test('the int64 minimum reads exactly', { timeout: 10_000 }, async () => {
     await addMethod('Int64Min', '', 'xv', 'ret = (dbus.Int64(-2**63), dbus.Int64(-2**63, variant_level=1))');
     const reply = await call({ destination: NAME, path: PATH, interface: NAME, member: 'Int64Min' });
     assert.deepStrictEqual(fromDBusArgs(reply.signature, reply.body), [
@@ -416,24 +424,6 @@ describe('invalid values never reach the bus', () => {
         e instanceof AppError && e.code === 'VALUE_CONVERSION' && e.message.startsWith('args[0].p.value:'),
     );
     assert.deepStrictEqual(await echo('o', ['/still/works']), ['/still/works']);
-  });
-
-  test('what dbus-next cannot send is refused with UNSUPPORTED_TYPE before the call', async () => {
-    const refused = [
-      ['x', '-9223372036854775808'],
-      ['d', 'NaN'],
-      ['a{ud}', { '1': 1.5 }],
-      ['a{ts}', { '18446744073709551615': 'max' }],
-    ] as const;
-    for (const [sig, value] of refused) {
-      assert.throws(
-        () => toDBusArgs(sig, [value]),
-        (e: unknown) =>
-          e instanceof AppError && e.code === 'UNSUPPORTED_TYPE' && e.message.includes(`expected ${sig}`),
-        sig,
-      );
-    }
-    assert.deepStrictEqual(await echo('x', ['-9223372036854775807']), ['-9223372036854775807']);
   });
 
   test('h is refused with UNSUPPORTED_TYPE', () => {

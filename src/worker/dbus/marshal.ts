@@ -15,15 +15,12 @@
  * the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `ay` as `{ base64, text? }`, variants as
  * `{ signature, value }`, dict keys in their JSON string form.
  *
- * Everything is validated here, before dbus-next sees it: an invalid value inside a message
- * (a bad object path in a variant) makes the bus drop the connection and hang the call.
- *
- * What dbus-next 0.11 cannot send, refused with AppError('UNSUPPORTED_TYPE'): `h` (no unix fd
- * passing), non-finite doubles (its `d` marshaller rejects NaN and ±Infinity; they are still
- * read, as the strings `"NaN"`, `"Infinity"`, `"-Infinity"`), the int64 minimum
- * -9223372036854775808 (its range check starts at -2^63+1), dict keys of type `u`, `d` or
- * `h` (it converts only `y n q i x t` keys from strings, and `b` keys), and `x`/`t` dict keys
- * beyond ±2^53 (it parses them with parseInt). Reading all of these works.
+ * Everything is validated here, before anything is sent: an invalid value inside a message
+ * (a bad object path in a variant) makes the bus drop the connection and hang the call. The
+ * values go out through our own encoder (wire.ts), which carries every D-Bus type but `h`:
+ * `d` NaN/±Infinity are sent from the same strings they are read as, the whole int64 range
+ * goes through decimal strings, dict keys of every basic type but `h` are their JSON string form.
+ * `h` is refused with AppError('UNSUPPORTED_TYPE'): no unix fd passing.
  */
 import { Variant } from 'dbus-next';
 import type { DBusType } from './signature.js';
@@ -53,7 +50,6 @@ const INT64_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   x: [-(2n ** 63n), 2n ** 63n - 1n],
   t: [0n, 2n ** 64n - 1n],
 };
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 const DECIMAL = /^-?\d+$/;
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
@@ -81,14 +77,6 @@ function int64ToDBus(type: Basic, value: unknown, at: string): bigint {
   }
   const [min, max] = INT64_RANGES[type.code] ?? [0n, 0n];
   if (n < min || n > max) throw conversionError(at, type, value, `out of range ${min}..${max}`);
-  if (n === min && type.code === 'x') {
-    throw unsupportedError(
-      at,
-      type,
-      value,
-      'dbus-next cannot send the int64 minimum (its range check is off by one)',
-    );
-  }
   return n;
 }
 
@@ -115,15 +103,9 @@ function basicToDBus(type: Basic, value: unknown, at: string): unknown {
       return int64ToDBus(type, value, at);
     case 'd':
       if (typeof value === 'number' && Number.isFinite(value)) return value;
-      if (typeof value === 'string' && NON_FINITE.has(value)) {
-        throw unsupportedError(
-          at,
-          type,
-          value,
-          'dbus-next cannot send NaN or ±Infinity (they can only be read)',
-        );
-      }
-      throw conversionError(at, type, value, 'not a number');
+      // JSON has no NaN or ±Infinity: they travel as the strings they are read as.
+      if (typeof value === 'string' && NON_FINITE.has(value)) return Number(value);
+      throw conversionError(at, type, value, 'not a number, "NaN", "Infinity" or "-Infinity"');
     case 'b':
       if (typeof value !== 'boolean') throw conversionError(at, type, value, 'not a boolean');
       return value;
@@ -147,7 +129,7 @@ function basicToDBus(type: Basic, value: unknown, at: string): unknown {
   }
 }
 
-/** A dict key as dbus-next takes it: a string it converts back to the key type itself. */
+/** A dict key as the encoder takes it (wire.ts): its canonical string, converted back to the key type there. */
 function dictKeyToDBus(dict: DBusType & { kind: 'dict' }, key: string, at: string): string {
   const keyType = dict.key;
   if (keyType.kind !== 'basic') throw conversionError(at, dict, key, 'dict key type is not basic');
@@ -157,31 +139,25 @@ function dictKeyToDBus(dict: DBusType & { kind: 'dict' }, key: string, at: strin
     case 'b':
       if (key !== 'true' && key !== 'false') throw bad('a boolean key is "true" or "false"');
       return key;
-    case 'u':
-    case 'd':
     case 'h':
-      throw unsupportedError(
-        at,
-        dict,
-        key,
-        `dict keys of type ${code} cannot be sent: dbus-next only converts keys of types s o g b y n q i x t`,
-      );
-    case 'x':
-    case 't': {
-      if (!DECIMAL.test(key)) throw bad('a 64-bit integer key is a decimal integer string');
-      const n = int64ToDBus(keyType, key, at);
-      if (n > MAX_SAFE || n < -MAX_SAFE) {
-        throw unsupportedError(at, dict, key, 'dbus-next cannot send 64-bit dict keys beyond ±2^53 exactly');
-      }
-      return n.toString();
+      throw unsupportedError(at, dict, key, 'unix file descriptors cannot be carried by this server');
+    case 'd': {
+      const n = NON_FINITE.has(key) ? Number(key) : key.trim() === '' ? NaN : Number(key);
+      if (Number.isNaN(n) && key !== 'NaN')
+        throw bad('a double key is a number, "NaN", "Infinity" or "-Infinity"');
+      return String(n);
     }
+    case 'x':
+    case 't':
+      if (!DECIMAL.test(key)) throw bad('a 64-bit integer key is a decimal integer string');
+      return int64ToDBus(keyType, key, at).toString();
     case 's':
     case 'o':
     case 'g':
       basicToDBus(keyType, key, at);
       return key;
     default: {
-      // y n q i: dbus-next parses the key with parseInt, so hand it the canonical decimal form.
+      // y n q i u: the canonical decimal form of an in-range integer.
       if (!DECIMAL.test(key)) throw bad('an integer key is a decimal integer string');
       return String(basicToDBus(keyType, Number(key), at));
     }
@@ -245,10 +221,10 @@ function convert(type: DBusType, value: unknown, at: string, depth: number): unk
 }
 
 /**
- * Converts one JSON value to what dbus-next sends as D-Bus type `type`. `at` names the value
+ * Converts one JSON value to what our encoder (wire.ts) sends as D-Bus type `type`. `at` names the value
  * in errors (`args[0]`). Throws AppError('VALUE_CONVERSION') — message
  * `${at}: expected <sig>, got <value>: <why>` with `at` extended to the offending member
- * (`args[1].foo[2]`) — or AppError('UNSUPPORTED_TYPE') for what dbus-next cannot send.
+ * (`args[1].foo[2]`) — or AppError('UNSUPPORTED_TYPE') for `h`.
  */
 export function toDBus(type: DBusType, value: unknown, at: string): unknown {
   return convert(type, value, at, 0);
