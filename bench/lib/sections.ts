@@ -360,12 +360,25 @@ export interface SoakFigure {
   durationS: number;
   callSamples: SoakSample[];
   cycleSamples: SoakSample[];
-  /** RSS at the end minus RSS after the first tenth (warm-up) of the calls, MiB. */
+  /** Median RSS of the last quarter of the samples minus that of the first quarter, MiB (rssGrowth). */
   rssGrowthCallsMiB: number;
   rssGrowthCyclesMiB: number;
   matchRulesBefore: number;
   matchRulesAfter: number;
   maxMatchRulesDuringCycles: number;
+}
+
+/**
+ * RSS growth over a phase: the median of its last quarter of samples minus the median of its first
+ * quarter. RSS saw-tooths with every GC by several MiB; a leak moves the whole saw.
+ */
+function rssGrowth(samples: SoakSample[]): number {
+  const q = Math.max(1, Math.floor(samples.length / 4));
+  const median = (xs: SoakSample[]) => {
+    const sorted = xs.map((x) => x.rssMiB).sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  return round(median(samples.slice(-q)) - median(samples.slice(0, q)), 1);
 }
 
 /** (9) Soak on one client: get_property calls (4 in flight), then subscribe/unsubscribe cycles. */
@@ -416,9 +429,6 @@ export async function soak(bus: Bus, sv: Supervisor, calls: number, cycles: numb
       await client.callTool('unsubscribe_signals', { subscription_id: id });
       if (i % cycleStep === 0 || i === cycles) cycleSamples.push(await sample(i));
     }
-    const tenth = callSamples[Math.min(callSamples.length - 1, 1)] ?? callSamples[0];
-    const lastCall = callSamples[callSamples.length - 1];
-    const firstCycle = cycleSamples[0];
     const lastCycle = cycleSamples[cycleSamples.length - 1];
     return {
       calls,
@@ -426,8 +436,8 @@ export async function soak(bus: Bus, sv: Supervisor, calls: number, cycles: numb
       durationS: round(msSince(started) / 1000, 1),
       callSamples,
       cycleSamples,
-      rssGrowthCallsMiB: round((lastCall?.rssMiB ?? NaN) - (tenth?.rssMiB ?? NaN), 1),
-      rssGrowthCyclesMiB: round((lastCycle?.rssMiB ?? NaN) - (firstCycle?.rssMiB ?? NaN), 1),
+      rssGrowthCallsMiB: rssGrowth(callSamples),
+      rssGrowthCyclesMiB: rssGrowth(cycleSamples),
       matchRulesBefore,
       matchRulesAfter: lastCycle?.matchRules ?? NaN,
       maxMatchRulesDuringCycles: maxDuring,
