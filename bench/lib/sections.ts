@@ -87,7 +87,7 @@ export async function aggregateThroughput(
   ms: number,
   warmupCalls: number,
   clients = 4,
-): Promise<{ toolCallsPerS: number; rawCallsPerS: number; ratio: number }> {
+): Promise<{ toolCallsPerS: number; rawCallsPerS: number; rawOneLoopPerS: number; ratio: number }> {
   const raw = rawGet(bus);
   await throughput(
     Array.from({ length: clients }, () => raw),
@@ -97,6 +97,8 @@ export async function aggregateThroughput(
     Array.from({ length: clients }, () => raw),
     ms,
   );
+  // For reading the ratio: one raw loop, i.e. what a single sequential dbus-next client achieves.
+  const rawOneLoopPerS = await throughput([raw], ms);
   const conns = await Promise.all(Array.from({ length: clients }, () => initializedClient(sv)));
   try {
     const loops = conns.map((c) => () => c.callTool('get_property', GET_PROPERTY_ARGS));
@@ -107,7 +109,7 @@ export async function aggregateThroughput(
     for (const loop of loops) for (let i = 0; i < warmupCalls; i++) await loop();
     await throughput(loops, Math.min(500, ms));
     const toolCallsPerS = await throughput(loops, ms);
-    return { toolCallsPerS, rawCallsPerS, ratio: round(toolCallsPerS / rawCallsPerS) };
+    return { toolCallsPerS, rawCallsPerS, rawOneLoopPerS, ratio: round(toolCallsPerS / rawCallsPerS) };
   } finally {
     await Promise.all(conns.map((c) => c.close()));
   }
