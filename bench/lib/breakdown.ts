@@ -1,4 +1,5 @@
 import { fork } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
@@ -10,10 +11,10 @@ import { BusManager } from '../../src/worker/dbus/connection.js';
 import { createWorkerRuntime } from '../../src/worker/server.js';
 import { registeredTools } from '../../src/worker/tools/registry.js';
 import type { Bus } from './procs.js';
-import { MOCK, stopChild, tempDir, track } from './procs.js';
-import { rawGet } from './sections.js';
+import { stopChild, tempDir, track } from './procs.js';
+import { GET_PROPERTY_ARGS as ARGS, PROPERTIES_GET, rawGet } from './sections.js';
 import type { Summary } from './stats.js';
-import { round, summarize } from './stats.js';
+import { round, summarize, timeSequential } from './stats.js';
 
 /**
  * (10) Where the time of a tool call goes: the layers of the worker's path measured one by one in
@@ -26,23 +27,10 @@ export interface Layer extends Summary {
   cpuMs: number;
 }
 
-const ARGS = {
-  bus: 'session',
-  service: MOCK.name,
-  path: MOCK.path,
-  interface: MOCK.iface,
-  property: MOCK.property,
-};
-
 async function measure(n: number, warmup: number, fn: () => Promise<unknown>): Promise<Layer> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const samples: number[] = [];
+  await timeSequential(warmup, 0, fn);
   const cpu = process.cpuUsage();
-  for (let i = 0; i < n; i++) {
-    const t = process.hrtime.bigint();
-    await fn();
-    samples.push(Number(process.hrtime.bigint() - t) / 1e6);
-  }
+  const samples = await timeSequential(n, 0, fn);
   const used = process.cpuUsage(cpu);
   return { ...summarize(samples), cpuMs: round((used.user + used.system) / 1000 / n) };
 }
@@ -86,18 +74,7 @@ export async function inProcessLayers(bus: Bus, n: number, warmup: number): Prom
   const mcp = await memoryClient(runtime.factory);
   try {
     const conn = buses.get('session');
-    const busCall = () =>
-      conn.call(
-        {
-          destination: MOCK.name,
-          path: MOCK.path,
-          interface: 'org.freedesktop.DBus.Properties',
-          member: 'Get',
-          signature: 'ss',
-          body: [MOCK.iface, MOCK.property],
-        },
-        { timeoutMs: 25_000 },
-      );
+    const busCall = () => conn.call(PROPERTIES_GET, { timeoutMs: 25_000 });
     // The tool's own handler, as the SDK calls it, with the smallest request context it reads.
     const handler = registeredTools(runtime.factory())['get_property']?.handler as unknown as (
       args: typeof ARGS,
@@ -159,7 +136,6 @@ export async function relayFloor(n: number, warmup: number): Promise<Summary> {
   const dir = tempDir('dbus-mcp-bench-relay-');
   const script = join(dir, 'relay.cjs');
   const socketPath = join(dir, 'relay.sock');
-  const { writeFileSync } = await import('node:fs');
   writeFileSync(script, RELAY);
   const relay = track(fork(script, [socketPath], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
   try {

@@ -21,18 +21,18 @@ export const GET_PROPERTY_ARGS = {
   property: MOCK.property,
 };
 
+/** The mock's property read as a D-Bus method call: what every raw figure sends. */
+export const PROPERTIES_GET = {
+  destination: MOCK.name,
+  path: MOCK.path,
+  interface: 'org.freedesktop.DBus.Properties',
+  member: 'Get',
+  signature: 'ss',
+  body: [MOCK.iface, MOCK.property],
+};
+
 export function rawGet(bus: Bus): () => Promise<unknown> {
-  return () =>
-    bus.conn.call(
-      new Message({
-        destination: MOCK.name,
-        path: MOCK.path,
-        interface: 'org.freedesktop.DBus.Properties',
-        member: 'Get',
-        signature: 'ss',
-        body: [MOCK.iface, MOCK.property],
-      }),
-    );
+  return () => bus.conn.call(new Message(PROPERTIES_GET));
 }
 
 /** (1) Properties.Get through dbus-next in this process. */

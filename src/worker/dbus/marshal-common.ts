@@ -19,6 +19,15 @@ export const INT_RANGES: Readonly<Record<string, readonly [number, number]>> = {
   u: [0, 0xffffffff],
 };
 
+/** Ranges of the 64-bit D-Bus integer types. */
+export const INT64_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
+  x: [-(2n ** 63n), 2n ** 63n - 1n],
+  t: [0n, 2n ** 64n - 1n],
+};
+
+/** A decimal integer as text: how 64-bit values and integer dict keys travel in JSON. */
+export const DECIMAL = /^-?\d+$/;
+
 /** How much of an offending value an error message shows. */
 const PREVIEW_CHARS = 200;
 

@@ -29,6 +29,8 @@ import { objectPathProblem } from './names.js';
 import type { JsonValue } from './marshal-common.js';
 import {
   conversionError,
+  DECIMAL,
+  INT64_RANGES,
   INT_RANGES,
   isExplicitVariant,
   isPlainObject,
@@ -46,11 +48,6 @@ export type { JsonValue } from './marshal-common.js';
 export { fromDBus } from './marshal-from.js';
 export { inferSignature, inferType } from './marshal-infer.js';
 
-const INT64_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
-  x: [-(2n ** 63n), 2n ** 63n - 1n],
-  t: [0n, 2n ** 64n - 1n],
-};
-const DECIMAL = /^-?\d+$/;
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
 type Basic = DBusType & { kind: 'basic' };

@@ -1,6 +1,7 @@
 import { Variant } from 'dbus-next';
 import type { BasicCode, DBusType } from './signature.js';
-import { parseSignature } from './signature.js';
+import { formatType, parseSignature } from './signature.js';
+import { DECIMAL, INT64_RANGES, INT_RANGES } from './marshal-common.js';
 
 /**
  * Encodes outgoing METHOD_CALL messages ourselves (D-Bus specification, "Message Protocol",
@@ -44,15 +45,6 @@ const ALIGN: Readonly<Record<BasicCode, number>> = {
   g: 1,
   h: 4,
 };
-const INT_RANGE: Readonly<Partial<Record<BasicCode, readonly [number, number]>>> = {
-  y: [0, 0xff],
-  n: [-0x8000, 0x7fff],
-  q: [0, 0xffff],
-  i: [-0x80000000, 0x7fffffff],
-  u: [0, 0xffffffff],
-};
-const INT64_RANGE = { x: [-(2n ** 63n), 2n ** 63n - 1n], t: [0n, 2n ** 64n - 1n] } as const;
-
 /** Parsed signatures by text: a worker sends the same few signatures over and over. */
 const parsed = new Map<string, DBusType[]>();
 const PARSED_CACHE_MAX = 512;
@@ -157,7 +149,7 @@ function writeBasic(w: Writer, code: BasicCode, v: unknown): void {
     case 'q':
     case 'i':
     case 'u': {
-      const [min, max] = INT_RANGE[code] as readonly [number, number];
+      const [min, max] = INT_RANGES[code] as readonly [number, number];
       if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max)
         fail(code, v, `${min}..${max}`);
       w.align(ALIGN[code]);
@@ -174,7 +166,7 @@ function writeBasic(w: Writer, code: BasicCode, v: unknown): void {
     case 't': {
       const n =
         typeof v === 'bigint' ? v : typeof v === 'number' && Number.isSafeInteger(v) ? BigInt(v) : undefined;
-      const [min, max] = INT64_RANGE[code];
+      const [min, max] = INT64_RANGES[code] as readonly [bigint, bigint];
       if (n === undefined || n < min || n > max)
         fail(code, v, 'a 64-bit integer as BigInt or a safe integer');
       w.align(8);
@@ -221,7 +213,7 @@ function dictKey(code: BasicCode, key: string): unknown {
       return Number(key);
     case 'x':
     case 't':
-      return /^-?\d+$/.test(key) ? BigInt(key) : key;
+      return DECIMAL.test(key) ? BigInt(key) : key;
     case 'b':
       return key === 'true' ? true : key === 'false' ? false : key;
     default:
@@ -248,7 +240,7 @@ function write(w: Writer, t: DBusType, v: unknown): void {
       const el = t.element;
       if (el.kind === 'basic' && el.code === 'y' && v instanceof Uint8Array) w.bytes(v);
       else {
-        if (!Array.isArray(v)) fail(`a${el.kind === 'basic' ? el.code : '…'}`, v, 'an array');
+        if (!Array.isArray(v)) fail(formatType(t), v, 'an array');
         for (const item of v) write(w, el, item);
       }
       w.buf.writeUInt32LE(w.pos - start, lengthAt);
@@ -256,7 +248,7 @@ function write(w: Writer, t: DBusType, v: unknown): void {
     }
     case 'dict': {
       if (typeof v !== 'object' || v === null || Object.getPrototypeOf(v) !== Object.prototype)
-        fail('a{…}', v, 'a plain object');
+        fail(formatType(t), v, 'a plain object');
       w.u32(0);
       const lengthAt = w.pos - 4;
       w.align(8);
@@ -271,7 +263,8 @@ function write(w: Writer, t: DBusType, v: unknown): void {
       return;
     }
     case 'struct': {
-      if (!Array.isArray(v) || v.length !== t.fields.length) fail('(…)', v, `an array of ${t.fields.length}`);
+      if (!Array.isArray(v) || v.length !== t.fields.length)
+        fail(formatType(t), v, `an array of ${t.fields.length}`);
       w.align(8);
       t.fields.forEach((field, i) => write(w, field, v[i]));
       return;
