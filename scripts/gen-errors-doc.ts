@@ -7,9 +7,10 @@ export function renderErrorsDoc(): string {
   const rows = Object.entries(ERROR_CODES).map(([code, doc]) => `| \`${code}\` | ${doc} |`);
   return `# Error codes
 
-Local failures carry one of these codes. In tool results they appear as
-\`structuredContent.error.name\` = \`dbus-mcp.<CODE>\`; errors that come from a D-Bus peer keep the
-peer's own error name (e.g. \`org.freedesktop.DBus.Error.UnknownMethod\`). Codes are never reused.
+Local failures carry one of these codes. In tool results they appear as \`dbus-mcp.<CODE>\` at the
+start of the error text and as \`name\` in \`_meta["dbus-mcp/error"]\` (see [TOOLS.md](TOOLS.md));
+errors that come from a D-Bus peer keep the peer's own error name (e.g.
+\`org.freedesktop.DBus.Error.UnknownMethod\`). Codes are never reused.
 This file is generated from \`src/shared/errors.ts\` by \`node --import tsx scripts/gen-errors-doc.ts\`.
 
 | code | meaning |

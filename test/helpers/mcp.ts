@@ -99,3 +99,42 @@ export function resultText(result: CallToolResult): string {
   const first = result.content[0];
   return first && first.type === 'text' ? first.text : '';
 }
+
+/** The `_meta` key of a failed result's machine-readable error (src/worker/tools/result.ts). */
+export const ERROR_META_KEY = 'dbus-mcp/error';
+
+export interface ToolError {
+  name: string;
+  message: string;
+  [extra: string]: unknown;
+}
+
+/**
+ * The machine-readable error of a failed result, from `_meta['dbus-mcp/error']`. Asserts the
+ * result's shape on the way: `isError`, the name in the text, and no `structuredContent` (which
+ * would have to match the tool's outputSchema; clients that check it on errors hide the error).
+ */
+export function toolError(result: { isError?: boolean; content?: unknown; _meta?: unknown }): ToolError {
+  const r = result as CallToolResult & { structuredContent?: unknown };
+  if (r.isError !== true) throw new Error(`not an error result: ${JSON.stringify(result)}`);
+  if (r.structuredContent !== undefined) {
+    throw new Error(`an error result carries structuredContent: ${JSON.stringify(result)}`);
+  }
+  const info = (r._meta as Record<string, unknown> | undefined)?.[ERROR_META_KEY] as ToolError | undefined;
+  if (!info || typeof info.name !== 'string' || typeof info.message !== 'string') {
+    throw new Error(`no ${ERROR_META_KEY} in _meta: ${JSON.stringify(result)}`);
+  }
+  if (!resultText(r).startsWith(`${info.name}: ${info.message}`)) {
+    throw new Error(`the text does not start with "name: message": ${JSON.stringify(result)}`);
+  }
+  return info;
+}
+
+/** The error name of a result, or undefined for a successful one (checked with {@link toolError}). */
+export function errorName(result: {
+  isError?: boolean;
+  content?: unknown;
+  _meta?: unknown;
+}): string | undefined {
+  return result.isError ? toolError(result).name : undefined;
+}

@@ -17,7 +17,7 @@ import {
 } from '../helpers/buses.js';
 import { onCleanup, trackDir, trackPid, untrackPid } from '../helpers/cleanup.js';
 import type { InMemorySession } from '../helpers/mcp.js';
-import { callTool, connectInMemory } from '../helpers/mcp.js';
+import { callTool, connectInMemory, errorName, toolError } from '../helpers/mcp.js';
 
 const PORTAL_TEMPLATE = join(import.meta.dirname, '..', 'fixtures', 'mocks', 'portal_screenshot.py');
 const PLAYER = 'org.mpris.MediaPlayer2.Player';
@@ -37,9 +37,6 @@ function tempDir(prefix: string): string {
   trackDir(dir);
   return dir;
 }
-
-const errorName = (r: { structuredContent?: Record<string, unknown> }) =>
-  (r.structuredContent?.error as { name?: string } | undefined)?.name;
 
 async function startPlayer(bus: TestBus, id: string, status: string, title: string): Promise<MockService> {
   const mock = await startMock(bus, [
@@ -405,7 +402,7 @@ describe('desktop and system tools with their services present', () => {
     assert.equal(st.structuredContent?.active_state, 'active');
     const ssh = await callTool(low.client, 'manage_unit', { unit: 'ssh', action: 'stop' });
     assert.equal(errorName(ssh), 'dbus-mcp.POLICY_DENIED');
-    assert.equal((ssh.structuredContent?.error as { kind: string }).kind, 'forbidden');
+    assert.equal(toolError(ssh).kind, 'forbidden');
     const sysDenied = await callTool(low.client, 'manage_unit', {
       unit: 'nginx',
       action: 'start',

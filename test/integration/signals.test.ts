@@ -19,7 +19,7 @@ import {
 } from '../helpers/buses.js';
 import { trackDir } from '../helpers/cleanup.js';
 import type { InMemorySession } from '../helpers/mcp.js';
-import { callTool, connectInMemory } from '../helpers/mcp.js';
+import { callTool, connectInMemory, errorName } from '../helpers/mcp.js';
 
 const EMITTER = 'org.example.Emitter';
 const IFACE = 'org.example.Emitter';
@@ -123,7 +123,7 @@ describe('signals', () => {
     assert.equal(done.structuredContent?.unsubscribed, true);
     const again = await callTool(s.client, 'read_signals', { subscription_id: id });
     assert.equal(again.isError, true);
-    assert.match(JSON.stringify(again.structuredContent), /SUBSCRIPTION_UNKNOWN/);
+    assert.equal(errorName(again), 'dbus-mcp.SUBSCRIPTION_UNKNOWN');
   });
 
   test('path_namespace matches the path and below, nothing beside it', async () => {
@@ -222,14 +222,14 @@ describe('signals', () => {
   test('invalid filters and the subscription limit are clear errors', async () => {
     const bad = await callTool(s.client, 'subscribe_signals', { path: 'not/a/path' });
     assert.equal(bad.isError, true);
-    assert.match(JSON.stringify(bad.structuredContent), /INVALID_OBJECT_PATH/);
+    assert.equal(errorName(bad), 'dbus-mcp.INVALID_OBJECT_PATH');
     const both = await callTool(s.client, 'subscribe_signals', { path: ROOT, path_namespace: ROOT });
     assert.equal(both.isError, true);
     const ids: string[] = [];
     for (let i = 0; i < 8; i++) ids.push(await subscribe({ member: `M${i}` }));
     const over = await callTool(s.client, 'subscribe_signals', { member: 'M9' });
     assert.equal(over.isError, true);
-    assert.match(JSON.stringify(over.structuredContent), /SUBSCRIPTION_LIMIT/);
+    assert.equal(errorName(over), 'dbus-mcp.SUBSCRIPTION_LIMIT');
     for (const id of ids) await unsubscribe(id);
   });
 
@@ -329,7 +329,7 @@ describe('signal hub lifetime', () => {
     const s = await connectInMemory({ settings: { SESSION_BUS_ADDRESS: bus.address, POLICY_DIRS: dir } });
     try {
       const denied = await callTool(s.client, 'subscribe_signals', { sender: EMITTER });
-      assert.match(JSON.stringify(denied.structuredContent), /POLICY_DENIED/);
+      assert.equal(errorName(denied), 'dbus-mcp.POLICY_DENIED');
       const other = await callTool(s.client, 'subscribe_signals', { member: 'Anything' });
       assert.equal(other.isError, undefined, JSON.stringify(other.content));
     } finally {

@@ -12,7 +12,7 @@ import {
 } from '../helpers/buses.js';
 import '../helpers/cleanup.js';
 import type { InMemorySession } from '../helpers/mcp.js';
-import { callTool, connectInMemory, resultText } from '../helpers/mcp.js';
+import { callTool, connectInMemory, errorName, resultText, toolError } from '../helpers/mcp.js';
 
 const IFACE = 'com.example.Test';
 const PATH = '/com/example/Test';
@@ -32,10 +32,6 @@ async function connect(level: string, era: '2025' | '2026' = '2025', extra: Reco
       ...extra,
     },
   });
-}
-
-function errorName(result: { structuredContent?: Record<string, unknown> }): string | undefined {
-  return (result.structuredContent?.error as { name?: string } | undefined)?.name;
 }
 
 before(async () => {
@@ -266,7 +262,7 @@ describe('generic tools at high level (2025 era)', () => {
       args: [1, 2],
     });
     assert.equal(call.isError, true);
-    assert.equal((call.structuredContent?.error as { level?: string }).level, 'high');
+    assert.equal(toolError(call).level, 'high');
   });
 
   test('invalid names are refused before anything is sent, naming the value', async () => {

@@ -2,7 +2,11 @@ import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
 import { ConfirmationNeeded, confirmationRequest } from './confirm.js';
 
-/** What a failed tool call carries in `structuredContent.error`. */
+/**
+ * The machine-readable error of a failed tool call, kept in the result's `_meta` under
+ * {@link ERROR_META_KEY}: `name` (`dbus-mcp.<CODE>` or the D-Bus error name), `message`, and what
+ * the failure adds (`hint`; a refusal's `level`, `kind`, `rule`, `retry_after_ms`).
+ */
 export interface ToolErrorInfo {
   name: string;
   message: string;
@@ -11,6 +15,9 @@ export interface ToolErrorInfo {
 
 const POLKIT_INTERACTIVE = 'org.freedesktop.PolicyKit1.Error.InteractiveAuthorizationRequired';
 const DBUS_INTERACTIVE = 'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired';
+
+/** The `_meta` key of a failed result's {@link ToolErrorInfo} (a `_meta` prefix of our own, per the spec). */
+export const ERROR_META_KEY = 'dbus-mcp/error';
 
 /** A successful data result: the JSON as text for the model and as `structuredContent`. */
 export function dataResult<T extends Record<string, unknown>>(data: T, summary?: string): CallToolResult {
@@ -24,6 +31,12 @@ export function dataResult<T extends Record<string, unknown>>(data: T, summary?:
 /**
  * Maps any failure to an `isError` result naming what went wrong (or, when a 2026-era client must
  * first ask its human, to the input_required result that makes it ask). Never throws.
+ *
+ * The text says it all (`name: message`, then the hint on its own line): it is what every client
+ * shows the model. There is no `structuredContent`: it would have to match the tool's
+ * `outputSchema`, and clients that check it on errors too (the v1 SDK client since 1.21 and the
+ * hosts built on it) replace a mismatching result with a protocol error, hiding the real one.
+ * The same error, machine-readable, rides in `_meta` under {@link ERROR_META_KEY}.
  */
 export function errorResult(e: unknown): CallToolResult | InputRequiredResult {
   if (e instanceof ConfirmationNeeded) return confirmationRequest(e);
@@ -32,7 +45,7 @@ export function errorResult(e: unknown): CallToolResult | InputRequiredResult {
   return {
     isError: true,
     content: [{ type: 'text', text: `${info.name}: ${info.message}${hint}` }],
-    structuredContent: { error: info },
+    _meta: { [ERROR_META_KEY]: info },
   };
 }
 
