@@ -20,6 +20,8 @@ export interface CommandContext {
 interface Command {
   summary: string;
   usage: string;
+  /** Defaults of this command in place of the keys' own (files, environment and flags still win). */
+  defaults?: Partial<Record<ConfigKey, string>>;
   run: (ctx: CommandContext) => Promise<number | void>;
 }
 
@@ -37,7 +39,10 @@ SIGHUP reloads the configuration.`,
     summary: 'serve one client on stdin/stdout (direct mode, no supervisor)',
     usage: `dbus-mcp stdio [--safety-level LEVEL] [--config FILE] [--log-level LEVEL]
 
-MCP on stdin/stdout for clients that spawn their servers; logs go to stderr only.`,
+MCP on stdin/stdout for clients that spawn their servers; logs go to stderr only, at warn
+unless LOG_LEVEL says otherwise (hosts show a server's stderr to the user as errors).`,
+    // Hosts file every stderr line under "error"; a normal session must print nothing there.
+    defaults: { LOG_LEVEL: 'warn' },
     run: async (ctx) => (await import('./worker/direct.js')).runDirect(ctx),
   },
   connect: {
@@ -168,7 +173,12 @@ async function main(argv: string[]): Promise<number> {
 
   let loaded: LoadedConfig;
   try {
-    loaded = loadConfig({ env: process.env, flags: parsed.flags, configFile: parsed.configFile });
+    loaded = loadConfig({
+      env: process.env,
+      flags: parsed.flags,
+      configFile: parsed.configFile,
+      defaults: command.defaults,
+    });
   } catch (e) {
     process.stderr.write(`dbus-mcp: configuration error: ${errorMessage(e)}\n`);
     return EXIT_CONFIG;

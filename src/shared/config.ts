@@ -68,7 +68,7 @@ export const CONFIG_KEYS = {
     schema: z.enum(LOG_LEVELS),
     default: 'info',
     allowed: LOG_LEVELS.join(', '),
-    doc: 'Log threshold (pino levels).',
+    doc: "Log threshold on stderr (pino levels). `dbus-mcp stdio` defaults to warn: MCP hosts show a server's stderr to the user.",
   },
   SPARE_WORKERS: {
     schema: int(0, 16),
@@ -196,6 +196,11 @@ export interface LoadConfigOptions {
   flags?: Partial<Record<ConfigKey, { value: string; flag: string }>>;
   /** A file to read instead of the default system and user files. */
   configFile?: string;
+  /**
+   * Built-in defaults of the command being run, in place of the keys' own (`stdio` logs at warn).
+   * Every file, variable and flag still wins over them; their origin stays `default`.
+   */
+  defaults?: Partial<Record<ConfigKey, string>>;
 }
 
 const isKey = (k: string): k is ConfigKey => Object.hasOwn(CONFIG_KEYS, k);
@@ -297,7 +302,7 @@ export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
   const origins = {} as Record<ConfigKey, ConfigOrigin>;
   const warnings: string[] = [];
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
-    raw[key] = CONFIG_KEYS[key].default;
+    raw[key] = options.defaults?.[key] ?? CONFIG_KEYS[key].default;
     origins[key] = { source: 'default' };
   }
 

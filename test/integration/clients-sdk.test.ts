@@ -41,23 +41,30 @@ after(async () => {
   await bus?.stop();
 });
 
-async function v1Direct(): Promise<V1Client> {
+function directEnv(): Record<string, string> {
+  return {
+    PATH: process.env.PATH ?? '/usr/bin:/bin',
+    HOME: dir,
+    DBUS_MCP_CONFIG: configFile,
+    DBUS_SESSION_BUS_ADDRESS: bus.address,
+    DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-system-bus')}`,
+  };
+}
+
+/** A v1 SDK client that spawns `dbus-mcp stdio ARGS`; `stderr` collects what the server printed there. */
+async function v1Direct(args: string[] = []): Promise<{ client: V1Client; stderr: () => string }> {
   const transport = new V1StdioClientTransport({
     command: process.execPath,
-    args: [programPath(), 'stdio'],
-    env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: dir,
-      DBUS_MCP_CONFIG: configFile,
-      DBUS_SESSION_BUS_ADDRESS: bus.address,
-      DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-system-bus')}`,
-    },
+    args: [programPath(), 'stdio', ...args],
+    env: directEnv(),
     stderr: 'pipe',
   });
+  let stderr = '';
+  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
   const client = new V1Client({ name: 'v1-client-test', version: '1.0.0' });
   await client.connect(transport);
   onCleanup(() => client.close().catch(() => undefined));
-  return client;
+  return { client, stderr: () => stderr };
 }
 
 const TARGET = {
@@ -69,7 +76,7 @@ const TARGET = {
 describe('error results reach the v1 SDK client as sent', () => {
   let client: V1Client;
   before(async () => {
-    client = await v1Direct();
+    ({ client } = await v1Direct());
     // As hosts do: the client learns each tool's outputSchema here and checks results against it.
     assert.ok((await client.listTools()).tools.some((t) => t.name === 'get_property' && t.outputSchema));
   });
@@ -97,5 +104,46 @@ describe('error results reach the v1 SDK client as sent', () => {
     });
     assert.equal(toolError(r).name, 'org.freedesktop.DBus.Error.NameHasNoOwner');
     assert.match(resultText(r as never), /^org\.freedesktop\.DBus\.Error\.NameHasNoOwner: /);
+  });
+});
+
+describe('dbus-mcp stdio is quiet on stderr by default (hosts show every line as an error)', () => {
+  /** initialize, tools/list, a successful call, a refused one and a failing one; then close. */
+  async function normalSession(args: string[] = []): Promise<string> {
+    const { client, stderr } = await v1Direct(args);
+    await client.listTools();
+    const ok = await client.callTool({ name: 'get_property', arguments: { ...TARGET, property: 'Answer' } });
+    assert.equal(ok.isError, undefined, JSON.stringify(ok));
+    const refused = await client.callTool({
+      name: 'call_method',
+      arguments: { ...TARGET, method: 'Go', signature: '' },
+    });
+    assert.equal(toolError(refused).name, 'dbus-mcp.POLICY_DENIED');
+    const failed = await client.callTool({
+      name: 'get_property',
+      arguments: { ...TARGET, service: 'com.example.Missing', property: 'Answer' },
+    });
+    assert.equal(toolError(failed).name, 'org.freedesktop.DBus.Error.NameHasNoOwner');
+    // close() ends stdin and waits for the server to exit; what it printed has arrived by then.
+    await client.close();
+    await new Promise((r) => setImmediate(r));
+    return stderr();
+  }
+
+  test('a normal session with default settings prints nothing on stderr', async () => {
+    assert.equal(await normalSession(), '');
+  });
+
+  test('an explicit --log-level still decides', async () => {
+    const lines = (await normalSession(['--log-level', 'info'])).split('\n').filter(Boolean);
+    const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; audit?: string });
+    assert.ok(
+      parsed.some((l) => l.msg === 'serving on stdio'),
+      lines.join('\n'),
+    );
+    assert.ok(
+      parsed.some((l) => l.audit === 'policy'),
+      'the refusal is audited at info',
+    );
   });
 });

@@ -24,6 +24,34 @@ test('defaults apply when nothing is set', () => {
   assert.deepEqual(origins.SAFETY_LEVEL, { source: 'default' });
 });
 
+test("a command's own defaults (stdio logs at warn) yield to every file, variable and flag", () => {
+  const defaults = { LOG_LEVEL: 'warn' };
+  const empty = file('empty-defaults', '');
+  const plain = loadConfig({ env: { HOME: dir }, configFile: empty, defaults });
+  assert.equal(plain.config.LOG_LEVEL, 'warn');
+  assert.deepEqual(plain.origins.LOG_LEVEL, { source: 'default' });
+  const fromFile = loadConfig({
+    env: { HOME: dir },
+    configFile: file('info', 'LOG_LEVEL="info"\n'),
+    defaults,
+  });
+  assert.equal(fromFile.config.LOG_LEVEL, 'info');
+  const fromEnv = loadConfig({
+    env: { HOME: dir, DBUS_MCP_LOG_LEVEL: 'debug' },
+    configFile: empty,
+    defaults,
+  });
+  assert.equal(fromEnv.config.LOG_LEVEL, 'debug');
+  const fromFlag = loadConfig({
+    env: { HOME: dir },
+    configFile: empty,
+    defaults,
+    flags: { LOG_LEVEL: { value: 'info', flag: '--log-level' } },
+  });
+  assert.equal(fromFlag.config.LOG_LEVEL, 'info');
+  assert.equal(loadConfig({ env: { HOME: dir }, configFile: empty }).config.LOG_LEVEL, 'info');
+});
+
 test('system file, user file, environment and flags: later wins, origins recorded', () => {
   const home = join(dir, 'home');
   const xdg = join(home, '.config');
