@@ -9,7 +9,7 @@ import { SignalHub } from './signals/hub.js';
 import type { ToolDeps } from './tools/deps.js';
 import { registerTools } from './tools/index.js';
 import { describeLevelOnTools } from './tools/registry.js';
-import { clientTappedLogger } from './client-log.js';
+import { ClientLogLevels, clientTappedLogger } from './client-log.js';
 import { registerPrompts } from './prompts.js';
 import { registerResources } from './resources.js';
 import { registerSignalResources } from './signal-resources.js';
@@ -64,14 +64,16 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   const env = options.env ?? process.env;
   const log = options.log;
   const servers = new Set<McpServer>();
-  // Policy decisions and connection events also reach this client as MCP log notifications.
+  // Policy decisions and connection events also reach this client as MCP log notifications, at
+  // the level it asked for.
+  const logLevels = new ClientLogLevels();
   const buses = new BusManager(
     config,
-    clientTappedLogger(log, 'dbus', () => servers),
+    clientTappedLogger(log, 'dbus', () => servers, logLevels),
   );
   const policy = new PolicyEngine({
     config,
-    log: clientTappedLogger(log, 'policy', () => servers),
+    log: clientTappedLogger(log, 'policy', () => servers, logLevels),
     clientId: options.clientId,
     rules: loadRules(config, env),
     state: options.policyState,
@@ -103,6 +105,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
           instructions: instructions(config.SAFETY_LEVEL),
         },
       );
+      logLevels.track(server);
       registerTools(server, deps);
       registerResources(server, deps);
       registerSignalResources(server, deps);

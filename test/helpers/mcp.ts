@@ -30,6 +30,8 @@ export interface InMemoryOptions {
   clientId?: string;
   /** Further Client options (e.g. listChanged handlers). */
   clientOptions?: Record<string, unknown>;
+  /** The worker logger's level (default debug); its lines land in `logLines`. */
+  logLevel?: string;
 }
 
 /**
@@ -48,7 +50,7 @@ export async function connectInMemory(options: InMemoryOptions = {}): Promise<In
   const { config } = loadConfig({ env: { HOME: dir }, configFile });
   const logLines: Record<string, unknown>[] = [];
   const log = createLogger({
-    level: 'debug',
+    level: options.logLevel ?? 'debug',
     name: 'test-worker',
     env: {},
     write: (line) => logLines.push(JSON.parse(line) as Record<string, unknown>),

@@ -175,36 +175,64 @@ for (const era of ['2025', '2026'] as const) {
 }
 
 describe('logging and list_changed', () => {
-  test('policy decisions reach the client as log notifications at the level it set', async () => {
-    const s = await connect('2025');
+  /** A mutating call at high: refused, and the refusal audited (at info). */
+  const refusedCall = async (s: InMemorySession) => {
+    const r = await s.client.callTool({
+      name: 'call_method',
+      arguments: {
+        service: 'com.example.Surface',
+        path: '/com/example/Surface',
+        interface: 'com.example.Surface',
+        method: 'Go',
+        signature: '',
+      },
+    });
+    assert.equal(r.isError, true);
+    // Notifications are sent before the result; one more round trip lets any straggler arrive.
+    await s.client.listTools();
+  };
+  const collect = (s: InMemorySession) => {
+    const messages: { level: string; logger?: string; data: unknown }[] = [];
+    s.client.setNotificationHandler('notifications/message', (n) => {
+      messages.push(n.params as { level: string; logger?: string; data: unknown });
+    });
+    return messages;
+  };
+  const belowWarning = (m: { level: string }) => ['debug', 'info', 'notice'].includes(m.level);
+
+  for (const era of ['2025', '2026'] as const) {
+    test(`before a client asks for a log level it gets warnings and errors only (${era})`, async () => {
+      const s = await connect(era);
+      try {
+        const messages = collect(s);
+        await refusedCall(s);
+        assert.ok(
+          s.logLines.some((l) => l.audit === 'policy'),
+          'the refusal is audited on stderr (LOG_LEVEL debug here)',
+        );
+        assert.deepEqual(messages.filter(belowWarning), [], 'but not sent to a client that did not ask');
+      } finally {
+        await s.close();
+      }
+    });
+  }
+
+  test('log notifications follow logging/setLevel, whatever LOG_LEVEL lets through to stderr', async () => {
+    // stderr at warn, as `stdio` logs by default: the client's level alone decides what it gets.
+    const s = await connect('2025', { logLevel: 'warn' });
     try {
-      const messages: { level: string; logger?: string; data: unknown }[] = [];
-      s.client.setNotificationHandler('notifications/message', (n) => {
-        messages.push(n.params as { level: string; logger?: string; data: unknown });
-      });
-      // A mutating call at high: refused, and the refusal is audited.
-      const refusedCall = () =>
-        s.client.callTool({
-          name: 'call_method',
-          arguments: {
-            service: 'com.example.Surface',
-            path: '/com/example/Surface',
-            interface: 'com.example.Surface',
-            method: 'Go',
-            signature: '',
-          },
-        });
+      const messages = collect(s);
       await s.client.setLoggingLevel('info');
-      await refusedCall();
-      await new Promise((r) => setTimeout(r, 100));
+      await refusedCall(s);
       const policy = messages.filter((m) => m.logger === 'dbus-mcp.policy');
-      assert.ok(policy.length > 0, JSON.stringify(messages));
+      assert.equal(policy.length, 1, JSON.stringify(messages));
+      assert.equal(policy[0]?.level, 'info');
       assert.match(JSON.stringify(policy[0]?.data), /com\.example\.Surface/);
+      assert.equal(s.logLines.filter((l) => l.audit === 'policy').length, 0, 'the audit line is off stderr');
+
       await s.client.setLoggingLevel('error');
       const before = messages.length;
-      await refusedCall();
-      await new Promise((r) => setTimeout(r, 100));
-      // The refusal is audited at info/warning: below the level the client now asks for.
+      await refusedCall(s);
       assert.deepEqual(
         messages.slice(before).filter((m) => m.level !== 'error'),
         [],
