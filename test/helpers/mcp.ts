@@ -113,8 +113,9 @@ export interface ToolError {
 
 /**
  * The machine-readable error of a failed result, from `_meta['dbus-mcp/error']`. Asserts the
- * result's shape on the way: `isError`, the name in the text, and no `structuredContent` (which
- * would have to match the tool's outputSchema; clients that check it on errors hide the error).
+ * result's shape on the way: `isError`, the text (`name: message`, the hint once on its own line),
+ * and no `structuredContent` (which would have to match the tool's outputSchema; clients that
+ * check it on errors hide the error).
  */
 export function toolError(result: { isError?: boolean; content?: unknown; _meta?: unknown }): ToolError {
   const r = result as CallToolResult & { structuredContent?: unknown };
@@ -126,8 +127,15 @@ export function toolError(result: { isError?: boolean; content?: unknown; _meta?
   if (!info || typeof info.name !== 'string' || typeof info.message !== 'string') {
     throw new Error(`no ${ERROR_META_KEY} in _meta: ${JSON.stringify(result)}`);
   }
-  if (!resultText(r).startsWith(`${info.name}: ${info.message}`)) {
-    throw new Error(`the text does not start with "name: message": ${JSON.stringify(result)}`);
+  // Exactly "name: message", then the hint on its own line: each said once.
+  const expected = `${info.name}: ${info.message}${typeof info.hint === 'string' ? `\n${info.hint}` : ''}`;
+  if (resultText(r) !== expected) {
+    throw new Error(
+      `the text is not "name: message[\\nhint]" (${JSON.stringify(expected)}): ${JSON.stringify(result)}`,
+    );
+  }
+  if (typeof info.hint === 'string' && info.message.includes(info.hint)) {
+    throw new Error(`the hint is in the message too: ${JSON.stringify(result)}`);
   }
   return info;
 }

@@ -17,7 +17,7 @@ import {
 } from '../helpers/buses.js';
 import { onCleanup, trackDir, trackPid, untrackPid } from '../helpers/cleanup.js';
 import type { InMemorySession } from '../helpers/mcp.js';
-import { callTool, connectInMemory, errorName, toolError } from '../helpers/mcp.js';
+import { callTool, connectInMemory, errorName, resultText, toolError } from '../helpers/mcp.js';
 
 const PORTAL_TEMPLATE = join(import.meta.dirname, '..', 'fixtures', 'mocks', 'portal_screenshot.py');
 const PLAYER = 'org.mpris.MediaPlayer2.Player';
@@ -474,6 +474,15 @@ describe('desktop and system tools with their services missing', () => {
       assert.match(JSON.stringify(r.content), message);
     });
   }
+
+  test('unit_status without systemd says its hint once (regression: it was in the message too)', async () => {
+    for (const manager of ['user', 'system']) {
+      const r = await callTool(s.client, 'unit_status', { unit: 'demo', manager });
+      const { hint } = toolError(r);
+      assert.ok(typeof hint === 'string' && hint.length > 0, JSON.stringify(r));
+      assert.equal(resultText(r).split(hint).length - 1, 1, resultText(r));
+    }
+  });
 
   test('status marks every section unavailable and still names the host', async () => {
     const r = await callTool(s.client, 'status');

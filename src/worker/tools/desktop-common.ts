@@ -30,9 +30,12 @@ export function isServiceMissing(e: unknown): boolean {
   return e instanceof DBusCallError && MISSING.has(e.dbusName);
 }
 
-/** AppError SERVICE_UNAVAILABLE naming what is missing and what would provide it. */
+/**
+ * AppError SERVICE_UNAVAILABLE naming what is missing (the message) and what would provide it
+ * (`details.hint`, which the error result shows on its own line: never both in the message too).
+ */
 export function unavailable(what: string, hint: string, cause?: unknown): AppError {
-  return new AppError('SERVICE_UNAVAILABLE', `${what}. ${hint}`, { cause, details: { hint } });
+  return new AppError('SERVICE_UNAVAILABLE', what, { cause, details: { hint } });
 }
 
 /** A task tool's request for the policy: a method call with its declared kind. */

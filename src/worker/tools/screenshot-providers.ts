@@ -8,7 +8,7 @@ import { AppError } from '../../shared/errors.js';
 import type { BusConnection } from '../dbus/connection.js';
 import { armSignal } from '../signals/once.js';
 import type { ToolDeps } from './deps.js';
-import { hasOwner, taskRequest, unwrap, whileWaiting } from './desktop-common.js';
+import { hasOwner, taskRequest, unavailable, unwrap, whileWaiting } from './desktop-common.js';
 import type { OperationContext } from './operations.js';
 import { guarded, queuedCall } from './operations.js';
 import { ensureScreenshotDir, imageInfo, newShotPath, pruneShots, saveShot } from './screenshot-store.js';
@@ -191,11 +191,7 @@ export async function capture(
       what === 'screen'
         ? 'dbus-mcp captures through the XDG desktop portal (org.freedesktop.portal.Desktop), GNOME Shell or KWin; none is on this session bus.'
         : 'Capturing only the active window needs GNOME Shell (org.gnome.Shell.Screenshot); the portal can only capture the whole screen (use capture_screen).';
-    throw new AppError(
-      'SERVICE_UNAVAILABLE',
-      `No screenshot service for the ${what} on this desktop. ${hint}`,
-      { details: { hint } },
-    );
+    throw unavailable(`No screenshot service for the ${what} on this desktop`, hint);
   }
   const info = imageInfo(data);
   if (!info)

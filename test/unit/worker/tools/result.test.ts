@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { AppError, DBusCallError } from '../../../../src/shared/errors.js';
+import { unavailable } from '../../../../src/worker/tools/desktop-common.js';
 import { ERROR_META_KEY, dataResult, errorResult as toResult } from '../../../../src/worker/tools/result.js';
 
 /** errorResult, known not to be an input_required answer (only ConfirmationNeeded makes one). */
@@ -54,4 +55,9 @@ test('a data result carries the same JSON as text and structuredContent', () => 
   const r = dataResult({ a: 1 }, 'summary');
   assert.deepEqual(r.structuredContent, { a: 1 });
   assert.equal(text(r), 'summary\n{\n  "a": 1\n}');
+});
+
+test('a SERVICE_UNAVAILABLE error says what is missing, then its hint once', () => {
+  const r = errorResult(unavailable('No systemd user manager', 'Try manager="system".'));
+  assert.equal(text(r), 'dbus-mcp.SERVICE_UNAVAILABLE: No systemd user manager\nTry manager="system".');
 });
