@@ -1,141 +1,148 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { Client as V2Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport as V2StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client as V1Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport as V1StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import type { MockService, TestBus } from '../helpers/buses.js';
-import { addMockProperty, startMock, startSessionBus } from '../helpers/buses.js';
-import { onCleanup, trackDir } from '../helpers/cleanup.js';
-import { resultText, toolError } from '../helpers/mcp.js';
-import { programPath } from '../helpers/supervisor.js';
+import type { ClientFixture, Route, ServerCommand } from '../helpers/client-fixture.js';
+import { ROUTES, TARGET, startClientFixture } from '../helpers/client-fixture.js';
+import { onCleanup } from '../helpers/cleanup.js';
+import { toolError } from '../helpers/mcp.js';
+import type { AnyToolResult, CaseState } from '../helpers/tool-cases.js';
+import { TOOLS_WITH_CASES, TOOL_CASES, firstText, runCase } from '../helpers/tool-cases.js';
 
 /**
- * The v1 TypeScript SDK client (`@modelcontextprotocol/sdk` 1.x, inside most MCP hosts) checks
- * `structuredContent` against the tool's outputSchema whenever it is present, on error results
- * too, and replaces a mismatch with a protocol error: it must see our errors exactly as sent.
+ * The product driven by the TypeScript SDK clients MCP hosts are built on: the v1 client
+ * (`@modelcontextprotocol/sdk` 1.x, 2025 era only; it checks `structuredContent` against the
+ * outputSchema whenever present, error results included) and the v2 client in both protocol eras.
+ * Each runs a success and a failure of every tool, directly (`dbus-mcp stdio`), through socat
+ * and through `dbus-mcp connect`, and must see each result exactly as the server sent it.
  */
 
-const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-clients-'));
-trackDir(dir);
-const configFile = join(dir, 'config');
-writeFileSync(configFile, `POLICY_DIRS="${join(dir, 'policy.d')}"\n`);
+type Flavour = 'v1' | 'v2 (2025 era)' | 'v2 (2026-07-28 era)';
+const FLAVOURS: readonly Flavour[] = ['v1', 'v2 (2025 era)', 'v2 (2026-07-28 era)'];
 
-let bus: TestBus;
-let mock: MockService;
+interface Session {
+  listTools(): Promise<{ tools: { name: string; outputSchema?: unknown }[] }>;
+  callTool(name: string, args: Record<string, unknown>): Promise<AnyToolResult>;
+  protocolVersion(): string | undefined;
+  /** What the server side printed on stderr. */
+  stderr(): string;
+  close(): Promise<void>;
+}
 
-before(async () => {
-  bus = await startSessionBus();
-  mock = await startMock(bus, ['com.example.Clients', '/com/example/Clients', 'com.example.Clients']);
-  await addMockProperty(bus, mock, {
-    interface: 'com.example.Clients',
-    name: 'Answer',
-    signature: 'i',
-    value: 42,
-  });
-});
-
-after(async () => {
-  await mock?.stop();
-  await bus?.stop();
-});
-
-function directEnv(): Record<string, string> {
+async function open(flavour: Flavour, cmd: ServerCommand): Promise<Session> {
+  const info = { name: `clients-test ${flavour}`, version: '1.0.0' };
+  let stderr = '';
+  const collect = (b: Buffer) => (stderr += b.toString());
+  if (flavour === 'v1') {
+    const transport = new V1StdioClientTransport({ ...cmd, stderr: 'pipe' });
+    transport.stderr?.on('data', collect);
+    const client = new V1Client(info);
+    await client.connect(transport);
+    onCleanup(() => client.close().catch(() => undefined));
+    return {
+      listTools: () => client.listTools(),
+      callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as AnyToolResult,
+      // v1 speaks the 2025 era only and does not expose what it negotiated.
+      protocolVersion: () => undefined,
+      stderr: () => stderr,
+      close: () => client.close(),
+    };
+  }
+  const transport = new V2StdioClientTransport({ ...cmd, stderr: 'pipe' });
+  transport.stderr?.on('data', collect);
+  const client = new V2Client(
+    info,
+    flavour === 'v2 (2026-07-28 era)' ? { versionNegotiation: { mode: 'auto' } } : {},
+  );
+  await client.connect(transport);
+  onCleanup(() => client.close().catch(() => undefined));
   return {
-    PATH: process.env.PATH ?? '/usr/bin:/bin',
-    HOME: dir,
-    DBUS_MCP_CONFIG: configFile,
-    DBUS_SESSION_BUS_ADDRESS: bus.address,
-    DBUS_SYSTEM_BUS_ADDRESS: `unix:path=${join(dir, 'no-system-bus')}`,
+    listTools: () => client.listTools(),
+    callTool: async (name, args) => (await client.callTool({ name, arguments: args })) as AnyToolResult,
+    protocolVersion: () => client.getNegotiatedProtocolVersion(),
+    stderr: () => stderr,
+    close: () => client.close(),
   };
 }
 
-/** A v1 SDK client that spawns `dbus-mcp stdio ARGS`; `stderr` collects what the server printed there. */
-async function v1Direct(args: string[] = []): Promise<{ client: V1Client; stderr: () => string }> {
-  const transport = new V1StdioClientTransport({
-    command: process.execPath,
-    args: [programPath(), 'stdio', ...args],
-    env: directEnv(),
-    stderr: 'pipe',
-  });
-  let stderr = '';
-  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const client = new V1Client({ name: 'v1-client-test', version: '1.0.0' });
-  await client.connect(transport);
-  onCleanup(() => client.close().catch(() => undefined));
-  return { client, stderr: () => stderr };
+let fx: ClientFixture;
+
+before(async () => {
+  fx = await startClientFixture();
+});
+
+for (const flavour of FLAVOURS) {
+  for (const route of ROUTES) {
+    describe(`${flavour} client, ${routeName(route)}`, () => {
+      let s: Session;
+      const state: CaseState = {};
+      before(async () => {
+        s = await open(flavour, fx.command(route));
+      });
+      after(() => s?.close());
+
+      test('negotiates its era and lists every tool with its outputSchema', async () => {
+        const expected = flavour === 'v2 (2026-07-28 era)' ? '2026-07-28' : '2025-11-25';
+        if (flavour !== 'v1') assert.equal(s.protocolVersion(), expected);
+        // As hosts do: the client learns each tool's outputSchema here and checks results against it.
+        const { tools } = await s.listTools();
+        assert.deepEqual(tools.map((t) => t.name).sort(), TOOLS_WITH_CASES);
+        assert.ok(tools.filter((t) => t.outputSchema).length >= 20);
+      });
+
+      for (const c of TOOL_CASES) {
+        test(`${c.tool} ${c.what}`, async () => {
+          await runCase(fx, c, state, (name, args) => s.callTool(name, args));
+        });
+      }
+
+      test('an unknown tool is a JSON-RPC error naming it', async () => {
+        await assert.rejects(s.callTool('no_such_tool', {}), /no_such_tool/);
+      });
+    });
+  }
 }
 
-const TARGET = {
-  service: 'com.example.Clients',
-  path: '/com/example/Clients',
-  interface: 'com.example.Clients',
-};
-
-describe('error results reach the v1 SDK client as sent', () => {
-  let client: V1Client;
-  before(async () => {
-    ({ client } = await v1Direct());
-    // As hosts do: the client learns each tool's outputSchema here and checks results against it.
-    assert.ok((await client.listTools()).tools.some((t) => t.name === 'get_property' && t.outputSchema));
-  });
-  after(() => client.close());
-
-  test('a successful call keeps its structuredContent', async () => {
-    const r = await client.callTool({ name: 'get_property', arguments: { ...TARGET, property: 'Answer' } });
-    assert.equal(r.isError, undefined, JSON.stringify(r));
-    assert.equal((r.structuredContent as { value: number }).value, 42);
-  });
-
-  test('a refused call shows dbus-mcp.POLICY_DENIED, not an output-schema error', async () => {
-    const r = await client.callTool({
-      name: 'call_method',
-      arguments: { ...TARGET, method: 'Go', signature: '' },
-    });
-    assert.equal(toolError(r).name, 'dbus-mcp.POLICY_DENIED');
-    assert.match(resultText(r as never), /^dbus-mcp\.POLICY_DENIED: .*not allowed at level high/);
-  });
-
-  test('a failing call shows the D-Bus error name', async () => {
-    const r = await client.callTool({
-      name: 'get_property',
-      arguments: { ...TARGET, service: 'com.example.Missing', property: 'Answer' },
-    });
-    assert.equal(toolError(r).name, 'org.freedesktop.DBus.Error.NameHasNoOwner');
-    assert.match(resultText(r as never), /^org\.freedesktop\.DBus\.Error\.NameHasNoOwner: /);
-  });
-});
+function routeName(route: Route): string {
+  return route === 'direct'
+    ? 'dbus-mcp stdio'
+    : route === 'socat'
+      ? 'socat to serve'
+      : 'dbus-mcp connect to serve';
+}
 
 describe('dbus-mcp stdio is quiet on stderr by default (hosts show every line as an error)', () => {
   /** initialize, tools/list, a successful call, a refused one and a failing one; then close. */
-  async function normalSession(args: string[] = []): Promise<string> {
-    const { client, stderr } = await v1Direct(args);
-    await client.listTools();
-    const ok = await client.callTool({ name: 'get_property', arguments: { ...TARGET, property: 'Answer' } });
-    assert.equal(ok.isError, undefined, JSON.stringify(ok));
-    const refused = await client.callTool({
-      name: 'call_method',
-      arguments: { ...TARGET, method: 'Go', signature: '' },
-    });
+  async function normalSession(flavour: Flavour, args: string[] = []): Promise<string> {
+    const cmd = fx.command('direct');
+    const s = await open(flavour, { ...cmd, args: [...cmd.args, ...args] });
+    await s.listTools();
+    const ok = await s.callTool('get_property', { ...TARGET, property: 'Answer' });
+    assert.equal(ok.isError, undefined, firstText(ok));
+    const refused = await s.callTool('call_method', { ...TARGET, method: 'Fail', signature: '' });
     assert.equal(toolError(refused).name, 'dbus-mcp.POLICY_DENIED');
-    const failed = await client.callTool({
-      name: 'get_property',
-      arguments: { ...TARGET, service: 'com.example.Missing', property: 'Answer' },
+    const failed = await s.callTool('get_property', {
+      ...TARGET,
+      service: 'com.example.Missing',
+      property: 'A',
     });
     assert.equal(toolError(failed).name, 'org.freedesktop.DBus.Error.NameHasNoOwner');
     // close() ends stdin and waits for the server to exit; what it printed has arrived by then.
-    await client.close();
+    await s.close();
     await new Promise((r) => setImmediate(r));
-    return stderr();
+    return s.stderr();
   }
 
-  test('a normal session with default settings prints nothing on stderr', async () => {
-    assert.equal(await normalSession(), '');
-  });
+  for (const flavour of FLAVOURS) {
+    test(`a normal session of the ${flavour} client prints nothing on stderr`, async () => {
+      assert.equal(await normalSession(flavour), '');
+    });
+  }
 
   test('an explicit --log-level still decides', async () => {
-    const lines = (await normalSession(['--log-level', 'info'])).split('\n').filter(Boolean);
+    const lines = (await normalSession('v1', ['--log-level', 'info'])).split('\n').filter(Boolean);
     const parsed = lines.map((l) => JSON.parse(l) as { msg?: string; audit?: string });
     assert.ok(
       parsed.some((l) => l.msg === 'serving on stdio'),
