@@ -13,6 +13,7 @@ declare -A NEED=(
   [gdbus]=libglib2.0-bin
   [Xvfb]=xvfb
   [dunst]=dunst
+  [/usr/sbin/sshd]=openssh-server
 )
 missing=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
