@@ -113,10 +113,14 @@ function routeName(route: Route): string {
       : 'dbus-mcp connect to serve';
 }
 
-describe('dbus-mcp stdio is quiet on stderr by default (hosts show every line as an error)', () => {
+describe('dbus-mcp stdio and connect are quiet on stderr by default (hosts show every line as an error)', () => {
   /** initialize, tools/list, a successful call, a refused one and a failing one; then close. */
-  async function normalSession(flavour: Flavour, args: string[] = []): Promise<string> {
-    const cmd = fx.command('direct');
+  async function normalSession(
+    flavour: Flavour,
+    args: string[] = [],
+    route: Route = 'direct',
+  ): Promise<string> {
+    const cmd = fx.command(route);
     const s = await open(flavour, { ...cmd, args: [...cmd.args, ...args] });
     await s.listTools();
     const ok = await s.callTool('get_property', { ...TARGET, property: 'Answer' });
@@ -140,6 +144,10 @@ describe('dbus-mcp stdio is quiet on stderr by default (hosts show every line as
       assert.equal(await normalSession(flavour), '');
     });
   }
+
+  test('so does dbus-mcp connect (the 2026-era client probes on a sibling first)', async () => {
+    assert.equal(await normalSession('v2 (2026-07-28 era)', [], 'connect'), '');
+  });
 
   test('an explicit --log-level still decides', async () => {
     const lines = (await normalSession('v1', ['--log-level', 'info'])).split('\n').filter(Boolean);
