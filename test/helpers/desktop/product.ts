@@ -1,0 +1,88 @@
+import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Client } from '@modelcontextprotocol/client';
+import type { CallToolResult } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { onCleanup } from '../cleanup.js';
+import { programPath } from '../supervisor.js';
+import { asUser, userDir } from './procs.js';
+import type { Desktop } from './session.js';
+
+/**
+ * The product as a user of the desktop runs it: the built program (`dbus-mcp stdio`, copied into
+ * the session's directory so the desktop user can read it) started by a real SDK client, as the
+ * desktop user, with the session's environment and a config naming only the safety level.
+ */
+
+export type Level = 'high' | 'medium' | 'low';
+
+export interface Product {
+  client: Client;
+  /** Everything the program wrote on stderr so far. */
+  stderr(): string;
+  /** SCREENSHOT_DIR (the default under the session's home). */
+  screenshotDir: string;
+  call(
+    name: string,
+    args?: Record<string, unknown>,
+    opts?: {
+      onprogress?: (p: { progress: number; total?: number; message?: string }) => void;
+      timeout?: number;
+    },
+  ): Promise<ToolResult>;
+  close(): Promise<void>;
+}
+
+export type ToolResult = CallToolResult & { structuredContent?: Record<string, unknown> };
+
+/** The error name a failed tool result carries (`dbus-mcp.CODE` or the D-Bus error name). */
+export function errorName(r: ToolResult): string | undefined {
+  return (r.structuredContent?.error as { name?: string } | undefined)?.name;
+}
+
+/** All text blocks of a result, joined. */
+export function textOf(r: ToolResult): string {
+  return r.content.map((c) => (c.type === 'text' ? c.text : `[${c.type}]`)).join('\n');
+}
+
+export async function startProduct(
+  desk: Desktop,
+  opts: { level: Level; env?: Record<string, string>; label?: string },
+): Promise<Product> {
+  const dir = userDir(desk.user, join(desk.dir, `product-${opts.label ?? opts.level}`), 0o755);
+  const program = join(dir, 'dbus-mcp.mjs');
+  copyFileSync(programPath(), program);
+  chmodSync(program, 0o755);
+  const config = join(dir, 'config');
+  writeFileSync(config, `SAFETY_LEVEL="${opts.level}"\nPOLICY_DIRS="${join(dir, 'policy.d')}"\n`);
+  chmodSync(config, 0o644);
+  const [command, args] = asUser(desk.user, process.execPath, [program, 'stdio']);
+  const env = desk.env({ DBUS_MCP_CONFIG: config, ...opts.env });
+  const transport = new StdioClientTransport({
+    command,
+    args,
+    env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
+    stderr: 'pipe',
+    cwd: dir,
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const client = new Client({ name: 'dbus-mcp-desktop-test', version: '1.0.0' }, { capabilities: {} });
+  await client.connect(transport);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client.close().catch(() => undefined);
+  };
+  onCleanup(close);
+  return {
+    client,
+    stderr: () => stderr,
+    screenshotDir: join(desk.home, '.cache', 'dbus-mcp', 'screenshots'),
+    async call(name, args = {}, o = {}) {
+      return (await client.callTool({ name, arguments: args }, o)) as ToolResult;
+    },
+    close,
+  };
+}
