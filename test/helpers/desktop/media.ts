@@ -7,7 +7,7 @@ import { waitForName } from './session.js';
 
 /**
  * A real MPRIS player for the media tests: VLC 3 (`cvlc --control dbus`) playing a playlist of
- * tagged Ogg Vorbis tones made with sox, to ALSA's null device, as the desktop user (VLC refuses
+ * tagged FLAC tones made with sox, to ALSA's null device, as the desktop user (VLC refuses
  * root); playerctl as the cross-check.
  */
 
@@ -20,14 +20,17 @@ export interface Track {
   seconds: number;
 }
 
-/** `count` tagged tracks of `seconds` each (different tones), made with sox. */
-export async function makeTracks(desk: Desktop, count: number, seconds = 300): Promise<Track[]> {
+/**
+ * `count` tagged tracks of `seconds` each (different tones), made with sox. FLAC, not Ogg Vorbis:
+ * VLC 3 seeks sox's Ogg files erratically (positions jump to arbitrary values).
+ */
+export async function makeTracks(desk: Desktop, count: number, seconds = 180): Promise<Track[]> {
   const dir = userDir(desk.user, join(desk.dir, 'media'), 0o755);
   const tracks: Track[] = [];
   for (let i = 1; i <= count; i++) {
     const t = {
-      path: join(dir, `track-${i}.ogg`),
-      url: `file://${join(dir, `track-${i}.ogg`)}`,
+      path: join(dir, `track-${i}.flac`),
+      url: `file://${join(dir, `track-${i}.flac`)}`,
       title: `Tone ${i}`,
       artist: 'The Sines',
       album: 'Test Tones',
@@ -96,6 +99,8 @@ export interface Playerctl {
   run(args: string[]): Promise<RunResult>;
   /** `playerctl -p vlc ARGS` output, trimmed; throws on a non-zero exit. */
   get(args: string[]): Promise<string>;
+  /** `playerctl --list-all`: every player name it sees (without the MPRIS prefix). */
+  list(): Promise<string[]>;
   status(): Promise<string>;
   url(): Promise<string>;
   title(): Promise<string>;
@@ -117,6 +122,10 @@ export function playerctl(desk: Desktop, name = 'vlc'): Playerctl {
   return {
     run,
     get,
+    list: async () => {
+      const r = await runTool('playerctl', ['--list-all'], { env: desk.env(), user: desk.user });
+      return r.stdout.split('\n').filter(Boolean);
+    },
     status: () => get(['status']),
     url: () => get(['metadata', 'xesam:url']),
     title: () => get(['metadata', 'title']),
