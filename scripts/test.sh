@@ -14,10 +14,30 @@ declare -A NEED=(
   [Xvfb]=xvfb
   [dunst]=dunst
   [/usr/sbin/sshd]=openssh-server
+  # The real-desktop tests (test/integration/real-desktop-*.test.ts, docs/DESKTOP-SERVICES.md).
+  [sway]=sway
+  [swaybg]=swaybg
+  [grim]=grim
+  [pipewire]=pipewire
+  [/usr/libexec/xdg-desktop-portal]=xdg-desktop-portal
+  [/usr/libexec/xdg-desktop-portal-wlr]=xdg-desktop-portal-wlr
+  [/usr/libexec/xdg-desktop-portal-gtk]=xdg-desktop-portal-gtk
+  [/usr/libexec/xdg-desktop-portal-gnome]=xdg-desktop-portal-gnome
+  [gnome-shell]=gnome-shell
+  [gpaste-client]=gpaste-2
+  [klipper]=plasma-workspace
+  [xclip]=xclip
+  [cvlc]=vlc-bin
+  [playerctl]=playerctl
+  [sox]=sox
+  [upower]=upower
+  [umockdev-run]=umockdev
 )
 missing=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
 /usr/bin/python3 -c 'import dbusmock' >/dev/null 2>&1 || missing+=(python3-dbusmock)
+# VLC's D-Bus control and FLAC plugins (vlc-plugin-base has no program to look for).
+compgen -G '/usr/lib/*/vlc/plugins/control/libdbus_plugin.so' >/dev/null || missing+=(vlc-plugin-base)
 if [ ${#missing[@]} -gt 0 ]; then
   mapfile -t missing < <(printf '%s\n' "${missing[@]}" | sort -u)
   if [ "$(id -u)" = 0 ]; then
