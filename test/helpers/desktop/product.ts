@@ -35,9 +35,14 @@ export interface Product {
 
 export type ToolResult = CallToolResult & { structuredContent?: Record<string, unknown> };
 
-/** The error name a failed tool result carries (`dbus-mcp.CODE` or the D-Bus error name). */
+/**
+ * The error name a failed tool result carries (`dbus-mcp.CODE` or the D-Bus error name): from its
+ * `_meta` (`dbus-mcp/error`), else the `name:` its text starts with.
+ */
 export function errorName(r: ToolResult): string | undefined {
-  return (r.structuredContent?.error as { name?: string } | undefined)?.name;
+  if (!r.isError) return undefined;
+  const meta = r._meta?.['dbus-mcp/error'] as { name?: string } | undefined;
+  return meta?.name ?? /^([\w.-]+): /.exec(textOf(r))?.[1];
 }
 
 /** All text blocks of a result, joined. */
