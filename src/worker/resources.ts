@@ -1,7 +1,7 @@
 import type { McpServer, ReadResourceResult } from '@modelcontextprotocol/server';
 import { ResourceTemplate } from '@modelcontextprotocol/server';
 import { AppError } from '../shared/errors.js';
-import type { BusKind } from './dbus/connection.js';
+import type { BusKind } from './dbus/types.js';
 import { isValidObjectPath } from './dbus/names.js';
 import type { ToolDeps } from './tools/deps.js';
 import { introspectObject } from './tools/introspect.js';

@@ -13,7 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dbus, { Message, type MessageBus } from 'dbus-next';
-import { fromDBusArgs, toDBusArgs, type JsonValue } from '../../src/worker/dbus/marshal.js';
+import { fromDBusArgs, toDBusArgs, type JsonValue } from '../../src/worker/dbus/values/index.js';
 import { AppError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';

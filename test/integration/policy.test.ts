@@ -4,7 +4,7 @@ import { Variant } from 'dbus-next';
 import { SAFETY_LEVELS } from '../../src/shared/config.js';
 import type { SafetyLevel } from '../../src/shared/config.js';
 import { BusConnection } from '../../src/worker/dbus/connection.js';
-import type { BusKind } from '../../src/worker/dbus/connection.js';
+import type { BusKind } from '../../src/worker/dbus/types.js';
 import { PolicyEngine } from '../../src/worker/policy/engine.js';
 import type { Authorization } from '../../src/worker/policy/engine.js';
 import type { OperationRequest } from '../../src/worker/policy/resolve.js';

@@ -3,7 +3,7 @@ import dbus, { MessageFlag, MessageType } from 'dbus-next';
 import type { Message } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
-import type { BusKind, CallOptions, CallReply, CallRequest } from './connection.js';
+import type { BusKind, CallOptions, CallReply, CallRequest } from './types.js';
 import { encodeMethodCall } from './wire.js';
 
 /**

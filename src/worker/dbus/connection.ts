@@ -5,46 +5,14 @@ import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import { dropLink, openLink, sendOnLink } from './bus-link.js';
 import type { Link } from './bus-link.js';
-import { IntrospectionCache } from './introspection.js';
+import { IntrospectionCache } from './introspection-cache.js';
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from './names.js';
 import { parseSignature } from './signature.js';
+import type { BusKind, CallOptions, CallReply, CallRequest, SignalMessage } from './types.js';
+import { DRIVER, NAME_OWNER_CHANGED_RULE } from './well-known.js';
 
-export type BusKind = 'session' | 'system';
+export type { BusKind, CallOptions, CallReply, CallRequest, SignalMessage } from './types.js';
 
-export interface CallRequest {
-  destination: string;
-  path: string;
-  interface?: string;
-  member: string;
-  signature?: string;
-  /** Values already in dbus-next form (see marshal.ts); their count must match `signature`. */
-  body?: unknown[];
-  noAutoStart?: boolean;
-}
-export interface CallOptions {
-  timeoutMs?: number;
-  signal?: AbortSignal;
-}
-export interface CallReply {
-  signature: string;
-  body: unknown[];
-}
-export interface SignalMessage {
-  sender: string;
-  path: string;
-  interface: string;
-  member: string;
-  signature: string;
-  body: unknown[];
-}
-
-const DRIVER = {
-  destination: 'org.freedesktop.DBus',
-  path: '/org/freedesktop/DBus',
-  interface: 'org.freedesktop.DBus',
-};
-const NAME_OWNER_CHANGED_RULE =
-  "type='signal',sender='org.freedesktop.DBus',path='/org/freedesktop/DBus',interface='org.freedesktop.DBus',member='NameOwnerChanged'";
 /** How long a `namesOwnedBy` snapshot is trusted; NameOwnerChanged drops it sooner. */
 const OWNERS_TTL_MS = 2000;
 const RECONNECT_MAX_MS = 10_000;

@@ -1,16 +1,16 @@
 import { Variant } from 'dbus-next';
 import type { BasicCode, DBusType } from './signature.js';
 import { formatType, parseSignature } from './signature.js';
-import { DECIMAL, INT64_RANGES, INT_RANGES } from './marshal-common.js';
+import { DECIMAL, INT64_RANGES, INT_RANGES } from './values/common.js';
 
 /**
  * Encodes outgoing METHOD_CALL messages ourselves (D-Bus specification, "Message Protocol",
  * little-endian). dbus-next's marshaller builds a tree of closures per message (24 µs and ~40 KiB
  * of garbage for one Properties.Get, bench/README.md); this writes the bytes straight into one
- * buffer. Input values are in dbus-next's shape — what marshal.ts `toDBus` produces and the tools
+ * buffer. Input values are in dbus-next's shape — what values/to-dbus.ts produces and the tools
  * pass: numbers, BigInt for `x`/`t`, booleans, strings, Buffers for `ay`, arrays, plain objects for
  * dicts (keys as strings), `Variant` for `v` — so replies and signals stay dbus-next's business.
- * Values are validated (marshal.ts did the user-facing checks); a value that does not fit its type
+ * Values are validated (values/to-dbus.ts did the user-facing checks); a value that does not fit its type
  * throws a plain Error naming the type, which the caller reports as VALUE_CONVERSION.
  */
 

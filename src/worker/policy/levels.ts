@@ -2,7 +2,9 @@ import type { SafetyLevel } from '../../shared/config.js';
 import { SAFETY_LEVELS } from '../../shared/config.js';
 
 export type { SafetyLevel };
-export type BusKind = 'session' | 'system';
+import type { BusKind } from '../dbus/types.js';
+
+export type { BusKind };
 
 /** What an operation does, as the policy judges it (never as the caller spells it). */
 export type OperationKind =

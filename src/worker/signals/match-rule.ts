@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.js';
-import type { BusKind, SignalMessage } from '../dbus/connection.js';
+import type { BusKind, SignalMessage } from '../dbus/types.js';
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from '../dbus/names.js';
 
 /** What a subscription listens to; every field but `bus` narrows it (all must match). */

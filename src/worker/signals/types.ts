@@ -1,5 +1,5 @@
-import type { BusKind } from '../dbus/connection.js';
-import type { JsonValue } from '../dbus/marshal.js';
+import type { BusKind } from '../dbus/types.js';
+import type { JsonValue } from '../dbus/values/index.js';
 import type { SignalFilter } from './match-rule.js';
 
 /** One received signal as JSON, the way read_signals returns it. */

@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import type { BusConnection } from '../dbus/connection.js';
-import { fromDBusArgs, toDBusArgs } from '../dbus/marshal.js';
+import { fromDBusArgs, toDBusArgs } from '../dbus/values/index.js';
 import { isValidSignature } from '../dbus/signature.js';
 import type { ToolDeps } from './deps.js';
 import type { OperationContext } from './operations.js';

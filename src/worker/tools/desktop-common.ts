@@ -1,8 +1,8 @@
 import { Variant } from 'dbus-next';
 import { AppError, DBusCallError } from '../../shared/errors.js';
 import type { BusConnection, BusKind } from '../dbus/connection.js';
-import type { JsonValue } from '../dbus/marshal.js';
-import { fromDBus } from '../dbus/marshal.js';
+import type { JsonValue } from '../dbus/values/index.js';
+import { fromDBus } from '../dbus/values/index.js';
 import { parseSingleType } from '../dbus/signature.js';
 import type { OperationKind, OperationRequest } from '../policy/index.js';
 import type { ToolDeps } from './deps.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusKind } from '../dbus/connection.js';
+import type { BusKind } from '../dbus/types.js';
 import type { ToolDeps } from './deps.js';
 import { DRIVER, busNames, taskRequest } from './desktop-common.js';
 import { guarded, operationContext } from './operations.js';

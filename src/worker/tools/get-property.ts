@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { Variant } from 'dbus-next';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { fromDBus } from '../dbus/marshal.js';
+import { fromDBus } from '../dbus/values/index.js';
 import { parseSingleType } from '../dbus/signature.js';
 import type { BusConnection, CallReply } from '../dbus/connection.js';
 import type { ToolDeps } from './deps.js';

@@ -1,6 +1,6 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusKind } from '../dbus/connection.js';
+import type { BusKind } from '../dbus/types.js';
 import type { IntrospectedNode } from '../dbus/introspection.js';
 import type { OperationRequest } from '../policy/index.js';
 import type { ToolDeps } from './deps.js';

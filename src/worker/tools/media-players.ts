@@ -1,4 +1,4 @@
-import type { JsonValue } from '../dbus/marshal.js';
+import type { JsonValue } from '../dbus/values/index.js';
 import type { BusConnection } from '../dbus/connection.js';
 import type { ToolDeps } from './deps.js';
 import { busNames, getAll, num, readRequest, str, unavailable } from './desktop-common.js';

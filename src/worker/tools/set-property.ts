@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { Variant } from 'dbus-next';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { toDBus } from '../dbus/marshal.js';
+import { toDBus } from '../dbus/values/index.js';
 import { formatType, parseSingleType } from '../dbus/signature.js';
 import type { ToolDeps } from './deps.js';
 import { propertiesCall } from './get-property.js';

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { hostname, release } from 'node:os';
-import type { JsonValue } from '../dbus/marshal.js';
+import type { JsonValue } from '../dbus/values/index.js';
 import type { ToolDeps } from './deps.js';
 import { getAll, num, readRequest, str, taskRequest } from './desktop-common.js';
 import type { OperationContext } from './operations.js';

@@ -1,5 +1,5 @@
 import { AppError } from '../../shared/errors.js';
-import type { BusKind } from '../dbus/connection.js';
+import type { BusKind } from '../dbus/types.js';
 import { z } from 'zod';
 import { isUnitName } from '../policy/floor.js';
 import { isServiceMissing, unavailable } from './desktop-common.js';

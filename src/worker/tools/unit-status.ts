@@ -2,7 +2,7 @@ import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { DBusCallError } from '../../shared/errors.js';
 import type { BusConnection } from '../dbus/connection.js';
-import type { JsonValue } from '../dbus/marshal.js';
+import type { JsonValue } from '../dbus/values/index.js';
 import type { ToolDeps } from './deps.js';
 import { getAll, num, taskRequest } from './desktop-common.js';
 import type { OperationContext } from './operations.js';

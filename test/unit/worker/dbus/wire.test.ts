@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
 import { describe, test } from 'node:test';
 import { Message, MessageFlag, Variant } from 'dbus-next';
-import { toDBusArgs } from '../../../../src/worker/dbus/marshal.js';
+import { toDBusArgs } from '../../../../src/worker/dbus/values/index.js';
 import type { MethodCall } from '../../../../src/worker/dbus/wire.js';
 import { encodeMethodCall } from '../../../../src/worker/dbus/wire.js';
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { SignalMessage } from '../../../../src/worker/dbus/connection.js';
+import type { SignalMessage } from '../../../../src/worker/dbus/types.js';
 import { buildMatchRule, filterMatches, validateFilter } from '../../../../src/worker/signals/match-rule.js';
 import { EventQueue } from '../../../../src/worker/signals/queue.js';
 

@@ -6,12 +6,12 @@
  * booleans; `s` strings without NUL; `o` valid object paths; `g` valid signatures; arrays
  * from JSON arrays; `a{..}` from JSON objects (non-string keys in their JSON string form,
  * `"42"`, `"true"`); structs from JSON arrays of exactly their length; `v` from
- * `{ signature, value }` or a bare value with an inferred type (see marshal-infer.ts; an
+ * `{ signature, value }` or a bare value with an inferred type (see infer.ts; an
  * object with exactly the keys `signature` (a string) and `value` is always the explicit
  * form, never a bare `a{sv}`); `ay` from `{ base64 }`, `{ text }` (UTF-8) or an array of
  * bytes, sent as a Buffer.
  *
- * D-Bus → JSON (`fromDBus`, marshal-from.ts): `x t` as decimal strings, `d` NaN/±Infinity as
+ * D-Bus → JSON (`fromDBus`, from-dbus.ts): `x t` as decimal strings, `d` NaN/±Infinity as
  * the strings `"NaN"`, `"Infinity"`, `"-Infinity"`, `ay` as `{ base64, text? }`, variants as
  * `{ signature, value }`, dict keys in their JSON string form.
  *
@@ -23,10 +23,9 @@
  * `h` is refused with AppError('UNSUPPORTED_TYPE'): no unix fd passing.
  */
 import { Variant } from 'dbus-next';
-import type { DBusType } from './signature.js';
-import { formatType, parseSignature, parseSingleType } from './signature.js';
-import { objectPathProblem } from './names.js';
-import type { JsonValue } from './marshal-common.js';
+import type { DBusType } from '../signature.js';
+import { formatType, parseSignature, parseSingleType } from '../signature.js';
+import { objectPathProblem } from '../names.js';
 import {
   conversionError,
   DECIMAL,
@@ -39,14 +38,9 @@ import {
   setOwn,
   stringProblem,
   unsupportedError,
-} from './marshal-common.js';
-import { inferType } from './marshal-infer.js';
-import { bytesFromJson } from './marshal-bytes.js';
-import { fromDBus } from './marshal-from.js';
-
-export type { JsonValue } from './marshal-common.js';
-export { fromDBus } from './marshal-from.js';
-export { inferSignature, inferType } from './marshal-infer.js';
+} from './common.js';
+import { inferType } from './infer.js';
+import { bytesFromJson } from './bytes.js';
 
 const NON_FINITE = new Set(['NaN', 'Infinity', '-Infinity']);
 
@@ -244,21 +238,4 @@ export function toDBusArgs(signature: string, args: unknown[]): unknown[] {
     );
   }
   return types.map((t, i) => convert(t, args[i], `args[${i}]`, 0));
-}
-
-/**
- * Converts a message body received from dbus-next (`values` with `signature`) to JSON, one
- * entry per complete type; the count must match. Errors as {@link fromDBus}, paths `values[0]`, ...
- */
-export function fromDBusArgs(signature: string, values: unknown[]): JsonValue[] {
-  const types = parseSignature(signature);
-  if (!Array.isArray(values) || values.length !== types.length) {
-    throw conversionError(
-      'values',
-      signature,
-      values,
-      `signature ${JSON.stringify(signature)} has ${types.length} value(s), got ${Array.isArray(values) ? values.length : 'no array'}`,
-    );
-  }
-  return types.map((t, i) => fromDBus(t, values[i], `values[${i}]`));
 }

@@ -3,9 +3,9 @@
  * (every conversion error names the argument path, the expected signature and the value) and
  * path building.
  */
-import { AppError } from '../../shared/errors.js';
-import type { DBusType } from './signature.js';
-import { formatType } from './signature.js';
+import { AppError } from '../../../shared/errors.js';
+import type { DBusType } from '../signature.js';
+import { formatType } from '../signature.js';
 
 /** A value that survives `JSON.stringify`/`JSON.parse` unchanged. */
 export type JsonValue = null | boolean | number | string | JsonValue[] | { [k: string]: JsonValue };

@@ -3,18 +3,19 @@
  * for `ay`, `Variant` objects, plain objects for `a{..}`) into JSON per ARCHITECTURE.md
  * "Values". The result always survives `JSON.stringify` unchanged.
  */
-import type { DBusType } from './signature.js';
-import { parseSingleType } from './signature.js';
-import type { JsonValue } from './marshal-common.js';
+import type { DBusType } from '../signature.js';
+import { parseSignature, parseSingleType } from '../signature.js';
+import type { JsonValue } from './common.js';
 import {
   conversionError,
+  DECIMAL,
   INT_RANGES,
   isPlainObject,
   keyPath,
   setOwn,
   unsupportedError,
-} from './marshal-common.js';
-import { bytesToJson } from './marshal-bytes.js';
+} from './common.js';
+import { bytesToJson } from './bytes.js';
 
 /** A double as JSON: finite numbers as they are, NaN and ±Infinity as strings. */
 export function doubleToJson(n: number): number | string {
@@ -24,7 +25,7 @@ export function doubleToJson(n: number): number | string {
 function int64ToJson(type: DBusType, value: unknown, at: string): string {
   if (typeof value === 'bigint') return value.toString();
   if (typeof value === 'number' && Number.isInteger(value)) return BigInt(value).toString();
-  if (typeof value === 'string' && /^-?\d+$/.test(value)) return value;
+  if (typeof value === 'string' && DECIMAL.test(value)) return value;
   throw conversionError(at, type, value, 'not a 64-bit integer');
 }
 
@@ -123,4 +124,21 @@ export function fromDBus(type: DBusType, value: unknown, at = 'value'): JsonValu
       return type.fields.map((field, i) => fromDBus(field, value[i], `${at}[${i}]`));
     }
   }
+}
+
+/**
+ * Converts a message body received from dbus-next (`values` with `signature`) to JSON, one
+ * entry per complete type; the count must match. Errors as {@link fromDBus}, paths `values[0]`, ...
+ */
+export function fromDBusArgs(signature: string, values: unknown[]): JsonValue[] {
+  const types = parseSignature(signature);
+  if (!Array.isArray(values) || values.length !== types.length) {
+    throw conversionError(
+      'values',
+      signature,
+      values,
+      `signature ${JSON.stringify(signature)} has ${types.length} value(s), got ${Array.isArray(values) ? values.length : 'no array'}`,
+    );
+  }
+  return types.map((t, i) => fromDBus(t, values[i], `values[${i}]`));
 }

@@ -4,8 +4,8 @@
  * both agree (what we hand out comes back as is), `{ text }` (encoded as UTF-8), or an array
  * of integers 0..255.
  */
-import type { DBusType } from './signature.js';
-import { conversionError, isPlainObject, loneSurrogateIndex } from './marshal-common.js';
+import type { DBusType } from '../signature.js';
+import { conversionError, isPlainObject, loneSurrogateIndex } from './common.js';
 
 const UTF8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;

@@ -7,15 +7,9 @@
  * object → `v`. Numbers widen to a common type (`i` → `x` → `d`), so `[1, 2.5]` is `ad`, and
  * arrays of arrays unify element-wise, an empty inner array fitting any array type.
  */
-import type { DBusType } from './signature.js';
-import { formatType, MAX_NESTING } from './signature.js';
-import {
-  conversionError,
-  isExplicitVariant,
-  isPlainObject,
-  keyPath,
-  MAX_VALUE_DEPTH,
-} from './marshal-common.js';
+import type { DBusType } from '../signature.js';
+import { formatType, MAX_NESTING } from '../signature.js';
+import { conversionError, isExplicitVariant, isPlainObject, keyPath, MAX_VALUE_DEPTH } from './common.js';
 
 const INT32_MIN = -0x80000000;
 const INT32_MAX = 0x7fffffff;

@@ -9,7 +9,7 @@ import {
   toDBus,
   toDBusArgs,
   type JsonValue,
-} from '../../../../src/worker/dbus/marshal.js';
+} from '../../../../src/worker/dbus/values/index.js';
 import { parseSingleType } from '../../../../src/worker/dbus/signature.js';
 
 const T = parseSingleType;
