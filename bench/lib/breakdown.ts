@@ -69,7 +69,7 @@ export async function inProcessLayers(bus: Bus, n: number, warmup: number): Prom
     configFile: '/dev/null',
   });
   const log = createLogger({ level: 'warn', name: 'bench' });
-  const buses = new BusManager(config, log);
+  const buses = new BusManager({ config: () => config, log });
   const runtime = createWorkerRuntime({ config, log, clientId: 'bench-breakdown' });
   const mcp = await memoryClient(runtime.factory);
   try {

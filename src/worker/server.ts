@@ -1,5 +1,4 @@
 import { McpServer } from '@modelcontextprotocol/server';
-import PQueue from 'p-queue';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
 import { BusManager } from './dbus/connection.js';
@@ -67,10 +66,10 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   // Policy decisions and connection events also reach this client as MCP log notifications, at
   // the level it asked for.
   const logLevels = new ClientLogLevels();
-  const buses = new BusManager(
-    config,
-    clientTappedLogger(log, 'dbus', () => servers, logLevels),
-  );
+  const buses = new BusManager({
+    config: () => config,
+    log: clientTappedLogger(log, 'dbus', () => servers, logLevels),
+  });
   const policy = new PolicyEngine({
     config,
     log: clientTappedLogger(log, 'policy', () => servers, logLevels),
@@ -79,7 +78,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     state: options.policyState,
     onStateChange: options.onPolicyStateChange,
   });
-  const queue = new PQueue({ concurrency: config.MAX_CONCURRENT_CALLS });
   const signals = new SignalHub({ buses, config: () => config, log: log.child({ component: 'signals' }) });
   const deps: ToolDeps = {
     config: () => config,
@@ -87,7 +85,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     clientId: options.clientId,
     buses,
     policy,
-    queue,
     signals,
   };
   const baseDescriptions = new Map<string, string>();
@@ -125,7 +122,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       }
       config = next;
       policy.setConfig(next, rules);
-      queue.concurrency = next.MAX_CONCURRENT_CALLS;
       log.info({ level: next.SAFETY_LEVEL, levelChanged }, 'configuration applied');
       for (const server of servers) {
         // A new level rewrites tool descriptions (each update announces list_changed); new rules alone
@@ -145,7 +141,6 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       }
     },
     async close() {
-      queue.clear();
       await Promise.allSettled([...servers].map((s) => s.close()));
       // Subscriptions end (their match rules leave the bus) before the connections close.
       await signals.close();

@@ -223,6 +223,22 @@ export async function matchRuleCount(bus: TestBus, uniqueName: string): Promise<
   return Number(rules.value);
 }
 
+/** Messages the bus has received from `uniqueName` so far (Debug.Stats.GetConnectionStats). */
+export async function messagesSentBy(bus: TestBus, uniqueName: string): Promise<number> {
+  const [stats] = await rawCall(
+    bus,
+    'org.freedesktop.DBus',
+    '/org/freedesktop/DBus',
+    'org.freedesktop.DBus.Debug.Stats',
+    'GetConnectionStats',
+    's',
+    [uniqueName],
+  );
+  const incoming = (stats as Record<string, Variant>).IncomingMessages;
+  if (!incoming) throw new Error('GetConnectionStats has no IncomingMessages');
+  return Number(incoming.value);
+}
+
 /** Current owner (unique name) of `name`, or undefined when nobody owns it. */
 export async function nameOwner(bus: TestBus, name: string): Promise<string | undefined> {
   try {

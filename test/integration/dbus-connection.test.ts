@@ -14,6 +14,7 @@ import {
   addMockMethod,
   emitMockSignal,
   matchRuleCount,
+  messagesSentBy,
   nameOwner,
   rawCall,
   startMock,
@@ -36,7 +37,7 @@ function connect(bus: TestBus | string, callTimeoutMs = 5000): BusConnection {
   const conn = new BusConnection({
     kind: 'session',
     address: typeof bus === 'string' ? bus : bus.address,
-    callTimeoutMs,
+    config: () => ({ CALL_TIMEOUT_MS: callTimeoutMs, MAX_CONCURRENT_CALLS: 8 }),
     log,
   });
   onCleanup(() => conn.close());
@@ -366,6 +367,48 @@ describe('BusConnection on a private session bus', () => {
     assert.ok(Date.now() - t0 < 1500, `took ${Date.now() - t0} ms`);
   });
 
+  test('owners come from one load plus NameOwnerChanged: later decisions send nothing to the bus', async () => {
+    const conn = connect(bus);
+    const unique = await conn.uniqueName();
+    assert.equal(await conn.ownerOf(TEST.destination), await nameOwner(bus, TEST.destination));
+    const sent = await messagesSentBy(bus, unique);
+    for (let i = 0; i < 50; i++) {
+      await conn.ownerOf(TEST.destination);
+      await conn.namesOwnedBy(await nameOwner(bus, SLOW.destination).then((o) => o ?? ''));
+    }
+    const mock = await startMock(bus, ['org.example.Later', '/org/example/Later', 'org.example.Later']);
+    const owner = await nameOwner(bus, 'org.example.Later');
+    assert.equal(await eventually('the new owner', () => conn.ownerOf('org.example.Later')), owner);
+    assert.deepEqual(await conn.namesOwnedBy(owner ?? ''), ['org.example.Later']);
+    await mock.stop();
+    await eventually('the owner to go', async () =>
+      (await conn.ownerOf('org.example.Later')) === undefined ? true : undefined,
+    );
+    // Every answer above came from the map: the bus got nothing more from this connection.
+    assert.equal(await messagesSentBy(bus, unique), sent);
+  });
+
+  test('many calls under one request signal: no MaxListenersExceededWarning', async () => {
+    const conn = connect(bus);
+    const warnings: Error[] = [];
+    const onWarning = (w: Error) => warnings.push(w);
+    process.on('warning', onWarning);
+    try {
+      const ac = new AbortController();
+      const replies = await Promise.all(
+        Array.from({ length: 40 }, () => conn.call({ ...DRIVER, member: 'GetId' }, { signal: ac.signal })),
+      );
+      assert.equal(replies.length, 40);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w.name === 'MaxListenersExceededWarning').map((w) => w.message),
+        [],
+      );
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+
   test('the introspection cache answers from cache and is invalidated when the service restarts', async () => {
     const conn = connect(bus);
     const args = ['org.example.Intro', '/org/example/Intro', 'org.example.Intro'];
@@ -525,7 +568,12 @@ describe('the system-like bus', () => {
   });
 
   test('logind from the dbusmock template answers; the restrictive policy refuses other destinations', async () => {
-    const conn = new BusConnection({ kind: 'system', address: bus.address, callTimeoutMs: 5000, log });
+    const conn = new BusConnection({
+      kind: 'system',
+      address: bus.address,
+      config: () => ({ CALL_TIMEOUT_MS: 5000, MAX_CONCURRENT_CALLS: 8 }),
+      log,
+    });
     onCleanup(() => conn.close());
     await startMock(bus, ['--template', 'logind']);
     const reply = await conn.call({
@@ -557,7 +605,11 @@ describe('BusManager', () => {
     writeFileSync(file, '');
     onCleanup(() => rmSync(file, { force: true }));
     const { config } = loadConfig({ env: {}, configFile: file });
-    const manager = new BusManager({ ...config, SESSION_BUS_ADDRESS: bus.address }, log, {});
+    const manager = new BusManager({
+      config: () => ({ ...config, SESSION_BUS_ADDRESS: bus.address }),
+      log,
+      env: {},
+    });
     onCleanup(() => manager.closeAll());
     const session = manager.get('session');
     assert.equal(manager.get('session'), session);

@@ -347,7 +347,7 @@ before(async () => {
   });
   bus = dbus.sessionBus({ busAddress: address });
   const { config } = loadConfig({ env: { DBUS_MCP_SESSION_BUS_ADDRESS: address }, configFile: '/dev/null' });
-  buses = new BusManager(config, createLogger({ level: 'warn', name: 'test' }));
+  buses = new BusManager({ config: () => config, log: createLogger({ level: 'warn', name: 'test' }) });
   bus.on('error', (err: unknown) => console.error('bus error', err));
   await waitForName(NAME);
   const sigs = [...new Set([...CASES.map((c) => c.sig), 'sia{sv}'])];

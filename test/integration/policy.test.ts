@@ -52,7 +52,7 @@ function conn(kind: BusKind): BusConnection {
   const c = new BusConnection({
     kind,
     address: (kind === 'system' ? system : session).address,
-    callTimeoutMs: 5000,
+    config: () => ({ CALL_TIMEOUT_MS: 5000, MAX_CONCURRENT_CALLS: 8 }),
     log: memoryLogger().log,
   });
   onCleanup(() => c.close());
@@ -616,7 +616,7 @@ describe('explain', () => {
     const dead = new BusConnection({
       kind: 'session',
       address: 'unix:path=/nonexistent/dbus-mcp-test-bus',
-      callTimeoutMs: 2000,
+      config: () => ({ CALL_TIMEOUT_MS: 2000, MAX_CONCURRENT_CALLS: 8 }),
       log: memoryLogger().log,
     });
     onCleanup(() => dead.close());

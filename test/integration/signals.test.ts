@@ -296,7 +296,7 @@ describe('signal hub lifetime', () => {
     writeFileSync(join(dir, 'config'), `SESSION_BUS_ADDRESS="${bus.address}"\n`);
     const { config } = loadConfig({ env: { HOME: dir }, configFile: join(dir, 'config') });
     const log = createLogger({ level: 'silent', name: 'test', env: {} });
-    const buses = new BusManager(config, log);
+    const buses = new BusManager({ config: () => config, log });
     const hub = new SignalHub({ buses, config: () => config, log });
     try {
       const unique = await buses.get('session').uniqueName();

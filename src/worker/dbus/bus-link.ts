@@ -1,9 +1,10 @@
 import type { Duplex } from 'node:stream';
-import dbus, { MessageFlag, MessageType } from 'dbus-next';
-import type { Message } from 'dbus-next';
+import dbus, { Message, MessageFlag, MessageType } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+import type { AbortWatch } from './scheduler.js';
 import type { BusKind, CallOptions, CallReply, CallRequest } from './types.js';
+import { DBUS_ERRORS, PEER } from './well-known.js';
 import { encodeMethodCall } from './wire.js';
 
 /**
@@ -66,6 +67,13 @@ export function describeCall(req: CallRequest): string {
   return `${req.destination} ${req.path} ${req.interface ? `${req.interface}.` : ''}${req.member}`;
 }
 
+/** DBUS_CALL_ABORTED for `req`: the request that made it was cancelled. */
+export function callAborted(kind: BusKind, req: CallRequest): AppError {
+  return new AppError('DBUS_CALL_ABORTED', `${describeCall(req)} was cancelled`, {
+    details: { bus: kind, destination: req.destination, member: req.member },
+  });
+}
+
 /**
  * Dials `address` (guid dropped). dbus-next reports a connection the bus closed on no event of
  * its own, so the link watches the socket's 'end'/'close' and treats either as fatal.
@@ -120,6 +128,8 @@ export function openLink(kind: BusKind, address: string, connectTimeoutMs: numbe
     bus.on('message', (msg: Message) => {
       if (!link.dead) hooks.onMessage(link, msg);
     });
+    // Runs before dbus-next's own handling of method calls, which would answer any call it sees.
+    bus.addMethodHandler((msg: Message) => answerIncomingCall(link, bus, msg));
     bus.once('connect', () => {
       clearTimeout(timer);
       if (link.dead) return;
@@ -130,6 +140,27 @@ export function openLink(kind: BusKind, address: string, connectTimeoutMs: numbe
   });
   link.ready.catch(() => undefined);
   return link;
+}
+
+/**
+ * The worker serves nothing on the bus. A method call that reaches it but is not addressed to its
+ * unique name (an eavesdrop match rule delivers other peers' calls) gets no answer at all — an
+ * answer would hijack the other peer's call. One addressed to it gets the standard answers:
+ * Peer.Ping is answered, everything else is UnknownMethod (no reply when none is expected).
+ * Always returns true: dbus-next's own handlers never see a call.
+ */
+function answerIncomingCall(link: Link, bus: MessageBus, msg: Message): boolean {
+  if (!link.connected || msg.destination !== link.unique) return true;
+  if ((msg.flags & MessageFlag.NO_REPLY_EXPECTED) !== 0) return true;
+  if (msg.interface === PEER && msg.member === 'Ping' && (msg.signature ?? '') === '') {
+    bus.send(Message.newMethodReturn(msg, '', []));
+  } else {
+    const what = `${msg.interface ? `${msg.interface}.` : ''}${msg.member ?? ''}`;
+    // The typings say newError(msg: string, …); lib/message-type.js takes the call's Message.
+    const call = msg as unknown as string;
+    bus.send(Message.newError(call, DBUS_ERRORS.UnknownMethod, `${what} is not offered by this connection`));
+  }
+  return true;
 }
 
 /** Marks the link dead, rejects its pending calls at once, closes the socket. Idempotent. */
@@ -151,11 +182,11 @@ export function dropLink(link: Link, reason: string): void {
 export function sendOnLink(
   target: Link | Promise<Link>,
   req: CallRequest,
-  opts: CallOptions & { timeoutMs: number },
+  opts: CallOptions & { timeoutMs: number; aborts: AbortWatch },
   kind: BusKind,
 ): Promise<CallReply> {
   const what = describeCall(req);
-  const { timeoutMs, signal } = opts;
+  const { timeoutMs, signal, aborts } = opts;
   const details = { bus: kind, destination: req.destination, member: req.member };
   const disconnected = (reason: string) =>
     new AppError(
@@ -163,17 +194,18 @@ export function sendOnLink(
       `the ${kind} bus connection was lost during ${what} (${reason}); the next call reconnects`,
       { details },
     );
-  const aborted = () => new AppError('DBUS_CALL_ABORTED', `${what} was cancelled`, { details });
+  const aborted = () => callAborted(kind, req);
   if (signal?.aborted) return Promise.reject(aborted());
   return new Promise<CallReply>((resolve, reject) => {
     let settled = false;
     let link: Link | undefined;
     let serial: number | null = null;
+    let unwatch = (): void => undefined;
     const finish = (err: Error | undefined, reply?: CallReply) => {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
-      signal?.removeEventListener('abort', onAbort);
+      unwatch();
       if (link) {
         link.pending.delete(onDrop);
         // dbus-next keeps reply handlers forever; forget the ones we stopped waiting for.
@@ -190,7 +222,7 @@ export function sendOnLink(
       const message = `no reply to ${what} within ${timeoutMs} ms`;
       finish(new AppError('DBUS_TIMEOUT', message, { details: { ...details, timeoutMs } }));
     }, timeoutMs);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    if (signal) unwatch = aborts.on(signal, onAbort);
 
     const send = (l: Link) => {
       if (settled) return;

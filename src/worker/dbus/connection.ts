@@ -3,18 +3,19 @@ import type { Message } from 'dbus-next';
 import type { Config } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { dropLink, openLink, sendOnLink } from './bus-link.js';
+import { callAborted, dropLink, openLink, sendOnLink } from './bus-link.js';
 import type { Link } from './bus-link.js';
 import { IntrospectionCache } from './introspection-cache.js';
+import { OwnerTracker } from './owners.js';
+import { AbortWatch, CallScheduler } from './scheduler.js';
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from './names.js';
 import { parseSignature } from './signature.js';
 import type { BusKind, CallOptions, CallReply, CallRequest, SignalMessage } from './types.js';
 import { DRIVER, NAME_OWNER_CHANGED_RULE } from './well-known.js';
 
-export type { BusKind, CallOptions, CallReply, CallRequest, SignalMessage } from './types.js';
+/** What a connection reads from the configuration, per call (a reload applies to the next call). */
+export type ConnectionSettings = Pick<Config, 'CALL_TIMEOUT_MS' | 'MAX_CONCURRENT_CALLS'>;
 
-/** How long a `namesOwnedBy` snapshot is trusted; NameOwnerChanged drops it sooner. */
-const OWNERS_TTL_MS = 2000;
 const RECONNECT_MAX_MS = 10_000;
 
 /** Resolves the address of a bus: config, else the standard variable, else the standard path. */
@@ -34,8 +35,6 @@ export function resolveBusAddress(
   return 'unix:path=/run/dbus/system_bus_socket';
 }
 
-export { stripGuid } from './bus-link.js';
-
 function validate(req: CallRequest): void {
   assertBusName(req.destination, 'destination');
   assertObjectPath(req.path, 'path');
@@ -54,30 +53,39 @@ function validate(req: CallRequest): void {
 
 /**
  * One bus connection, opened lazily on first use and reopened after it drops. Every call is
- * validated before anything is sent, has its own timeout and may be aborted; a dropped
- * connection rejects every pending call at once (DBUS_DISCONNECTED) and the next call
- * reconnects, re-adding the match rules held through `addMatch`.
+ * validated before anything is sent, waits for a slot of the connection's scheduler
+ * (MAX_CONCURRENT_CALLS: tool calls, introspection, owner look-ups and match rules share it), has
+ * its own timeout (CALL_TIMEOUT_MS unless given) and may be aborted; a dropped connection rejects
+ * every pending call at once (DBUS_DISCONNECTED) and the next call reconnects, re-adding the match
+ * rules held through `addMatch`. It follows name owners (`owners`) and keeps an introspection
+ * cache that a change of owner invalidates.
  */
 export class BusConnection {
   readonly kind: BusKind;
   readonly introspection: IntrospectionCache;
+  /** Who owns which name, from one load plus NameOwnerChanged. */
+  readonly owners: OwnerTracker;
   readonly #address: string;
-  readonly #callTimeoutMs: number;
+  readonly #settings: () => ConnectionSettings;
   readonly #log: Logger;
+  readonly #aborts = new AbortWatch();
+  readonly #scheduler: CallScheduler;
   #link: Link | undefined;
   #closed = false;
   readonly #matches = new Map<string, { count: number; install: Promise<void> }>();
   readonly #listeners = new Set<(msg: SignalMessage) => void>();
-  #owners: { at: number; map: Promise<Map<string, string[]>> } | undefined;
   #reconnectTimer: NodeJS.Timeout | undefined;
   #reconnectDelay = 250;
 
-  constructor(opts: { kind: BusKind; address: string; callTimeoutMs: number; log: Logger }) {
+  constructor(opts: { kind: BusKind; address: string; config: () => ConnectionSettings; log: Logger }) {
     this.kind = opts.kind;
     this.#address = opts.address;
-    this.#callTimeoutMs = opts.callTimeoutMs;
+    this.#settings = opts.config;
     this.#log = opts.log;
+    this.#scheduler = new CallScheduler(() => this.#settings().MAX_CONCURRENT_CALLS, this.#aborts);
     this.introspection = new IntrospectionCache((req, o) => this.call(req, o));
+    this.owners = new OwnerTracker((req) => this.call(req));
+    this.owners.onChange((name) => this.introspection.invalidate(name));
   }
 
   /** The address this connection dials (as configured; `guid=` is dropped when dialling). */
@@ -88,7 +96,8 @@ export class BusConnection {
   /**
    * Sends a method call and resolves with the reply. Rejects with the validation error
    * (nothing sent), DBusCallError for an error reply, DBUS_TIMEOUT, DBUS_CALL_ABORTED,
-   * DBUS_DISCONNECTED or DBUS_CONNECT_FAILED.
+   * DBUS_DISCONNECTED or DBUS_CONNECT_FAILED. The timeout counts from when the call leaves
+   * the scheduler's queue.
    */
   async call(req: CallRequest, opts: CallOptions = {}): Promise<CallReply> {
     validate(req);
@@ -156,8 +165,9 @@ export class BusConnection {
   }
 
   /**
-   * Registers a listener for every signal this connection receives (those matching any held
-   * rule, NameOwnerChanged, and signals unicast to us). Returns the unsubscribe function.
+   * Registers a listener for every signal this connection receives that is broadcast or addressed
+   * to it (those matching any held rule, NameOwnerChanged, and signals unicast to us); signals an
+   * eavesdrop rule brings in for other peers are dropped. Returns the unsubscribe function.
    */
   onSignal(listener: (msg: SignalMessage) => void): () => void {
     this.#listeners.add(listener);
@@ -166,45 +176,18 @@ export class BusConnection {
     };
   }
 
-  /** Well-known names currently owned by `owner` (a unique name), from a short-lived snapshot. */
-  async namesOwnedBy(owner: string, opts: CallOptions = {}): Promise<string[]> {
+  /** Well-known names currently owned by `owner` (a unique name). */
+  async namesOwnedBy(owner: string): Promise<string[]> {
     assertBusName(owner, 'owner');
-    const map = await this.#ownerMap(opts);
-    return [...(map.get(owner) ?? [])];
+    return this.owners.namesOwnedBy(owner);
   }
 
   /**
-   * The unique name owning the well-known `name` per the same snapshot, or undefined when the
-   * snapshot does not list it (not running, or newer than the snapshot: ask the bus then).
+   * The unique name owning the well-known `name`, or undefined when the bus has not said anyone
+   * does (not running, or so new that its NameOwnerChanged is still on its way: ask the bus then).
    */
-  async ownerOf(name: string, opts: CallOptions = {}): Promise<string | undefined> {
-    const map = await this.#ownerMap(opts);
-    for (const [owner, names] of map) if (names.includes(name)) return owner;
-    return undefined;
-  }
-
-  #ownerMap(opts: CallOptions): Promise<Map<string, string[]>> {
-    if (this.#owners && Date.now() - this.#owners.at < OWNERS_TTL_MS) return this.#owners.map;
-    const map = (async () => {
-      const list = await this.call({ ...DRIVER, member: 'ListNames' }, opts);
-      const names = ((list.body[0] ?? []) as string[]).filter((n) => !n.startsWith(':'));
-      const owners = await Promise.allSettled(
-        names.map((n) => this.call({ ...DRIVER, member: 'GetNameOwner', signature: 's', body: [n] }, opts)),
-      );
-      const out = new Map<string, string[]>();
-      owners.forEach((r, i) => {
-        if (r.status !== 'fulfilled') return; // the name went away meanwhile
-        const owner = String(r.value.body[0]);
-        out.set(owner, [...(out.get(owner) ?? []), names[i] ?? '']);
-      });
-      return out;
-    })();
-    const snapshot = { at: Date.now(), map };
-    this.#owners = snapshot;
-    map.catch(() => {
-      if (this.#owners === snapshot) this.#owners = undefined;
-    });
-    return map;
+  async ownerOf(name: string): Promise<string | undefined> {
+    return this.owners.ownerOf(name);
   }
 
   /** Closes the connection for good: pending calls reject, later calls fail. */
@@ -217,8 +200,16 @@ export class BusConnection {
     this.#matches.clear();
   }
 
-  #driverCall(link: Link, member: 'AddMatch' | 'RemoveMatch', rule: string): Promise<CallReply> {
-    return this.#request({ ...DRIVER, member, signature: 's', body: [rule] }, {}, link);
+  /** AddMatch/RemoveMatch on `link`; `queued: false` for the re-adds while connecting (see #onConnected). */
+  #driverCall(
+    link: Link,
+    member: 'AddMatch' | 'RemoveMatch',
+    rule: string,
+    queued = true,
+  ): Promise<CallReply> {
+    const req: CallRequest = { ...DRIVER, member, signature: 's', body: [rule], noAutoStart: true };
+    if (!queued) return this.#send(req, {}, link);
+    return this.#request(req, {}, link);
   }
 
   #connected(): Promise<Link> {
@@ -230,8 +221,8 @@ export class BusConnection {
   }
 
   #open(): Link {
-    const link = openLink(this.kind, this.#address, this.#callTimeoutMs, {
-      onMessage: (l, msg) => this.#onMessage(msg),
+    const link = openLink(this.kind, this.#address, this.#settings().CALL_TIMEOUT_MS, {
+      onMessage: (l, msg) => this.#onMessage(l, msg),
       onConnected: (l) => this.#onConnected(l),
       onDropped: (l, reason) => this.#onDropped(l, reason),
     });
@@ -240,7 +231,10 @@ export class BusConnection {
     return link;
   }
 
-  /** Our own NameOwnerChanged match first, then every rule held (from before a reconnect). */
+  /**
+   * Our own NameOwnerChanged match first, then every rule held (from before a reconnect). These
+   * bypass the scheduler: calls holding a slot may be waiting for this very connection to be ready.
+   */
   async #onConnected(link: Link): Promise<void> {
     this.#log.debug({ address: link.address, unique: link.unique }, 'bus connected');
     this.#reconnectDelay = 250;
@@ -248,17 +242,18 @@ export class BusConnection {
     for (const rule of rules) link.installed.add(rule);
     await Promise.all(
       rules.map((rule) =>
-        this.#driverCall(link, 'AddMatch', rule).catch((err: unknown) => {
+        this.#driverCall(link, 'AddMatch', rule, false).catch((err: unknown) => {
           this.#log.warn({ err, rule }, 'addmatch failed');
         }),
       ),
     );
+    queueMicrotask(() => this.owners.connected());
   }
 
   #onDropped(link: Link, reason: string): void {
     if (this.#link === link) this.#link = undefined;
     this.introspection.invalidate();
-    this.#owners = undefined;
+    this.owners.reset();
     // A failed connect is reported to the caller; only a lost live connection is news.
     if (this.#closed || !link.connected) return;
     this.#log.warn({ address: link.address, reason }, 'bus connection lost');
@@ -279,18 +274,20 @@ export class BusConnection {
     this.#reconnectTimer.unref();
   }
 
-  #onMessage(msg: Message): void {
+  #onMessage(link: Link, msg: Message): void {
     if (msg.type !== MessageType.SIGNAL) return;
+    // Only broadcasts and signals unicast to us; an eavesdrop rule brings in others' too.
+    if (msg.destination && msg.destination !== link.unique) return;
     const body = (msg.body ?? []) as unknown[];
     if (
       msg.sender === DRIVER.destination &&
       msg.path === DRIVER.path &&
       msg.interface === DRIVER.interface &&
-      msg.member === 'NameOwnerChanged'
+      msg.member === 'NameOwnerChanged' &&
+      typeof body[0] === 'string' &&
+      typeof body[2] === 'string'
     ) {
-      const name = body[0];
-      if (typeof name === 'string') this.introspection.invalidate(name);
-      this.#owners = undefined;
+      this.owners.nameOwnerChanged(body[0], body[2]);
     }
     const signal: SignalMessage = {
       sender: msg.sender ?? '',
@@ -309,24 +306,34 @@ export class BusConnection {
     }
   }
 
-  /** Sends a validated request on `pinned` (failing if it is gone) or on the current connection. */
+  /** A validated request through the scheduler, on `pinned` (failing if it is gone) or the current link. */
   #request(req: CallRequest, opts: CallOptions, pinned?: Link): Promise<CallReply> {
-    const timeoutMs = opts.timeoutMs ?? this.#callTimeoutMs;
-    return sendOnLink(pinned ?? this.#connected(), req, { ...opts, timeoutMs }, this.kind);
+    return this.#scheduler.run(
+      () => this.#send(req, opts, pinned),
+      opts.signal,
+      () => callAborted(this.kind, req),
+    );
+  }
+
+  #send(req: CallRequest, opts: CallOptions, pinned?: Link): Promise<CallReply> {
+    const timeoutMs = opts.timeoutMs ?? this.#settings().CALL_TIMEOUT_MS;
+    const target = pinned ?? this.#connected();
+    return sendOnLink(target, req, { ...opts, timeoutMs, aborts: this.#aborts }, this.kind);
   }
 }
 
 /** The session and system connections of one worker, created on first use. */
 export class BusManager {
-  readonly #config: Config;
+  readonly #config: () => Config;
   readonly #log: Logger;
   readonly #env: NodeJS.ProcessEnv;
   readonly #connections = new Map<BusKind, BusConnection>();
 
-  constructor(config: Config, log: Logger, env: NodeJS.ProcessEnv = process.env) {
-    this.#config = config;
-    this.#log = log;
-    this.#env = env;
+  /** `config` is read again for every call (timeouts, the concurrency bound) and when a bus is first used. */
+  constructor(opts: { config: () => Config; log: Logger; env?: NodeJS.ProcessEnv }) {
+    this.#config = opts.config;
+    this.#log = opts.log;
+    this.#env = opts.env ?? process.env;
   }
 
   get(kind: BusKind): BusConnection {
@@ -334,8 +341,8 @@ export class BusManager {
     if (!conn) {
       conn = new BusConnection({
         kind,
-        address: resolveBusAddress(kind, this.#config, this.#env),
-        callTimeoutMs: this.#config.CALL_TIMEOUT_MS,
+        address: resolveBusAddress(kind, this.#config(), this.#env),
+        config: this.#config,
         log: this.#log.child({ bus: kind }),
       });
       this.#connections.set(kind, conn);

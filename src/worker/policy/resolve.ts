@@ -1,5 +1,6 @@
 import { DBusCallError, errorMessage } from '../../shared/errors.js';
 import type { BusConnection } from '../dbus/connection.js';
+import { DBUS_ERRORS, DRIVER, PROPERTIES } from '../dbus/well-known.js';
 import type { Access } from './classify.js';
 import type { BusKind, OperationKind } from './levels.js';
 
@@ -46,13 +47,6 @@ export type Resolution =
   | { ok: true; op: ResolvedOperation }
   | { ok: false; reason: string; hint: string; names: string[]; owner?: string; needsBus?: boolean };
 
-const DRIVER = {
-  destination: 'org.freedesktop.DBus',
-  path: '/org/freedesktop/DBus',
-  interface: 'org.freedesktop.DBus',
-};
-const PROPERTIES = 'org.freedesktop.DBus.Properties';
-
 /**
  * The destination plus its owner's unique name and every well-known name that owner holds,
  * so rules and curated knowledge match however the destination is spelled. A name without an
@@ -64,25 +58,24 @@ export async function resolveNames(
   signal?: AbortSignal,
 ): Promise<{ owner?: string; names: string[] }> {
   if (!conn || destination === '' || destination === DRIVER.destination) return { names: [destination] };
-  // The owner snapshot (dropped on NameOwnerChanged) saves a bus round trip per call; a name it
-  // does not list is asked for directly.
-  let owner = destination.startsWith(':') ? destination : await conn.ownerOf(destination, { signal });
+  // The connection follows owners (NameOwnerChanged), which saves a bus round trip per call; a
+  // name it does not know of (not running, or its signal still on the way) is asked for directly.
+  let owner = destination.startsWith(':') ? destination : await conn.ownerOf(destination);
   if (owner === undefined) {
     try {
       const reply = await conn.call(
-        { ...DRIVER, member: 'GetNameOwner', signature: 's', body: [destination] },
+        { ...DRIVER, member: 'GetNameOwner', signature: 's', body: [destination], noAutoStart: true },
         { signal },
       );
       owner = typeof reply.body[0] === 'string' ? reply.body[0] : undefined;
     } catch (e) {
-      if (!(e instanceof DBusCallError && e.dbusName === 'org.freedesktop.DBus.Error.NameHasNoOwner'))
-        throw e;
+      if (!(e instanceof DBusCallError && e.dbusName === DBUS_ERRORS.NameHasNoOwner)) throw e;
     }
   }
   const names = new Set([destination]);
   if (owner !== undefined) {
     names.add(owner);
-    for (const n of await conn.namesOwnedBy(owner, { signal })) names.add(n);
+    for (const n of await conn.namesOwnedBy(owner)) names.add(n);
   }
   return { owner, names: [...names] };
 }

@@ -1,10 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../shared/config.js';
-import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+import { AppError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { BusConnection, BusKind, BusManager, SignalMessage } from '../dbus/connection.js';
+import type { BusConnection, BusManager } from '../dbus/connection.js';
+import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { JsonValue } from '../dbus/values/index.js';
 import { fromDBusArgs } from '../dbus/values/index.js';
+import { SYSTEMD } from '../dbus/well-known.js';
 import { EventQueue } from './queue.js';
 import type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
 import type { SignalFilter } from './match-rule.js';
@@ -16,13 +18,6 @@ export type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
 export const MAX_READ_WAIT_MS = 60_000;
 /** Most signals one read returns. */
 export const MAX_READ_COUNT = 1000;
-
-const DRIVER = 'org.freedesktop.DBus';
-const SYSTEMD = {
-  destination: 'org.freedesktop.systemd1',
-  path: '/org/freedesktop/systemd1',
-  interface: 'org.freedesktop.systemd1.Manager',
-};
 
 interface Subscription {
   id: string;
@@ -41,8 +36,6 @@ interface Subscription {
 interface BusState {
   conn: BusConnection;
   unlisten: () => void;
-  /** Well-known sender names in use → current owner; `fromSignal` once NameOwnerChanged spoke. */
-  owners: Map<string, { owner: string | undefined; fromSignal: boolean; refs: number }>;
   systemdRefs: number;
 }
 
@@ -55,10 +48,6 @@ function needsSystemd(f: SignalFilter): boolean {
     (path !== undefined && path.startsWith(SYSTEMD.path))
   );
 }
-
-const isNoOwner = (e: unknown) =>
-  e instanceof DBusCallError &&
-  (e.dbusName === `${DRIVER}.Error.NameHasNoOwner` || e.dbusName === `${DRIVER}.Error.ServiceUnknown`);
 
 /**
  * Per-worker signal subscriptions. Each holds one match rule through the connection's
@@ -113,13 +102,13 @@ export class SignalHub {
       waiters: new Set(),
     };
     try {
-      if (filter.sender && !filter.sender.startsWith(':')) await this.#trackOwner(state, filter.sender);
+      // A well-known sender is matched by its current owner (signals carry unique names).
+      if (filter.sender && !filter.sender.startsWith(':')) await state.conn.owners.ready();
       this.#subs.set(sub.id, sub); // before AddMatch: a signal may follow its reply in the same read
       try {
         await state.conn.addMatch(rule); // a refused rule holds nothing
       } catch (e) {
         this.#subs.delete(sub.id);
-        this.#untrackOwner(state, filter.sender);
         throw e;
       }
       if (sub.systemd) await this.#retainSystemd(state);
@@ -227,7 +216,6 @@ export class SignalHub {
     this.#subs.delete(sub.id);
     for (const wake of [...sub.waiters]) wake();
     const state = sub.state;
-    this.#untrackOwner(state, sub.filter.sender);
     const steps: Promise<unknown>[] = [state.conn.removeMatch(sub.rule)];
     if (sub.systemd) steps.push(this.#releaseSystemd(state));
     await Promise.allSettled(steps);
@@ -237,59 +225,12 @@ export class SignalHub {
     let state = this.#states.get(bus);
     if (!state) {
       const conn = this.#buses.get(bus);
-      const created: BusState = { conn, unlisten: () => undefined, owners: new Map(), systemdRefs: 0 };
+      const created: BusState = { conn, unlisten: () => undefined, systemdRefs: 0 };
       created.unlisten = conn.onSignal((msg) => this.#dispatch(created, msg));
       this.#states.set(bus, created);
       state = created;
     }
     return state;
-  }
-
-  async #trackOwner(state: BusState, name: string): Promise<void> {
-    const known = state.owners.get(name);
-    if (known) {
-      known.refs++;
-      return;
-    }
-    const entry = { owner: undefined as string | undefined, fromSignal: false, refs: 1 };
-    state.owners.set(name, entry);
-    try {
-      await this.#resolveOwner(state, name, entry);
-    } catch (e) {
-      this.#untrackOwner(state, name);
-      throw e;
-    }
-  }
-
-  /** GetNameOwner, unless a NameOwnerChanged answered first (it is newer). */
-  async #resolveOwner(state: BusState, name: string, entry: { owner?: string; fromSignal: boolean }) {
-    entry.fromSignal = false;
-    try {
-      const reply = await state.conn.call({
-        destination: DRIVER,
-        path: '/org/freedesktop/DBus',
-        interface: DRIVER,
-        member: 'GetNameOwner',
-        signature: 's',
-        body: [name],
-      });
-      if (!entry.fromSignal) entry.owner = String(reply.body[0]);
-    } catch (e) {
-      if (!isNoOwner(e)) throw e;
-      if (!entry.fromSignal) entry.owner = undefined;
-    }
-  }
-
-  async #refreshOwners(state: BusState): Promise<void> {
-    await Promise.allSettled(
-      [...state.owners].map(([name, entry]) => this.#resolveOwner(state, name, entry)),
-    );
-  }
-
-  #untrackOwner(state: BusState, name: string | undefined): void {
-    if (!name || name.startsWith(':')) return;
-    const entry = state.owners.get(name);
-    if (entry && --entry.refs <= 0) state.owners.delete(name);
   }
 
   /**
@@ -326,22 +267,10 @@ export class SignalHub {
   }
 
   #dispatch(state: BusState, msg: SignalMessage): void {
-    if (msg.sender === DRIVER && msg.member === 'NameAcquired' && String(msg.body[0]).startsWith(':')) {
-      // A (re)connection: owners may have changed while we were away and no NameOwnerChanged told us.
-      void this.#refreshOwners(state);
-    }
-    if (msg.sender === DRIVER && msg.member === 'NameOwnerChanged' && msg.interface === DRIVER) {
-      const [name, , owner] = msg.body as [unknown, unknown, unknown];
-      const entry = typeof name === 'string' ? state.owners.get(name) : undefined;
-      if (entry) {
-        entry.owner = typeof owner === 'string' && owner !== '' ? owner : undefined;
-        entry.fromSignal = true;
-      }
-    }
     let json: { args: JsonValue[]; args_error?: string } | undefined;
     for (const sub of this.#subs.values()) {
       if (sub.bus !== state.conn.kind || sub.ended) continue;
-      const owner = sub.filter.sender ? state.owners.get(sub.filter.sender)?.owner : undefined;
+      const owner = sub.filter.sender ? state.conn.owners.current(sub.filter.sender) : undefined;
       if (!filterMatches(sub.filter, msg, owner)) continue;
       json ??= convert(msg);
       sub.received++;

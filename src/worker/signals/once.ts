@@ -1,5 +1,6 @@
 import { AppError } from '../../shared/errors.js';
-import type { BusConnection, SignalMessage } from '../dbus/connection.js';
+import type { BusConnection } from '../dbus/connection.js';
+import type { SignalMessage } from '../dbus/types.js';
 import type { SignalFilter } from './match-rule.js';
 import { buildMatchRule, filterMatches, validateFilter } from './match-rule.js';
 

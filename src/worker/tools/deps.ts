@@ -1,4 +1,3 @@
-import type PQueue from 'p-queue';
 import type { Config } from '../../shared/config.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BusManager } from '../dbus/connection.js';
@@ -12,8 +11,6 @@ export interface ToolDeps {
   readonly clientId: string;
   readonly buses: BusManager;
   readonly policy: PolicyEngine;
-  /** Bounds the D-Bus calls this worker runs at once (MAX_CONCURRENT_CALLS). */
-  readonly queue: PQueue;
   /** This worker's signal subscriptions (subscribe_signals, read_signals; systemd Subscribe refcount). */
   readonly signals: SignalHub;
 }

@@ -1,6 +1,7 @@
 import { Variant } from 'dbus-next';
 import { AppError, DBusCallError } from '../../shared/errors.js';
-import type { BusConnection, BusKind } from '../dbus/connection.js';
+import type { BusConnection } from '../dbus/connection.js';
+import type { BusKind } from '../dbus/types.js';
 import type { JsonValue } from '../dbus/values/index.js';
 import { fromDBus } from '../dbus/values/index.js';
 import { parseSingleType } from '../dbus/signature.js';

@@ -78,18 +78,14 @@ async function walk(
   let truncatedReason: string | undefined;
   for (let depth = 0; level.length > 0; depth++) {
     octx.signal?.throwIfAborted();
-    // Through the worker's queue: a wide level must not fire thousands of calls at once.
+    // The connection's scheduler bounds them: a wide level does not fire thousands of calls at once.
     const nodes = await Promise.all(
       level.map((p) =>
-        deps.queue
-          .add(() => conn.introspection.get(service, p, { ...octx, noAutoStart: true }), {
-            signal: octx.signal,
-          })
-          .catch((e: unknown) => {
-            if (octx.signal?.aborted) throw e;
-            failed.push(`${p}: ${describeError(e).message}`);
-            return undefined;
-          }),
+        conn.introspection.get(service, p, { signal: octx.signal, noAutoStart: true }).catch((e: unknown) => {
+          if (octx.signal?.aborted) throw e;
+          failed.push(`${p}: ${describeError(e).message}`);
+          return undefined;
+        }),
       ),
     );
     visited += nodes.length;

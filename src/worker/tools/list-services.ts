@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { McpServer } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusConnection, BusKind } from '../dbus/connection.js';
+import type { BusConnection } from '../dbus/connection.js';
+import type { BusKind } from '../dbus/types.js';
 import type { ToolDeps } from './deps.js';
 import type { OperationContext } from './operations.js';
 import { guarded, operationContext, queuedCall } from './operations.js';

@@ -1,6 +1,7 @@
 import type { ServerContext } from '@modelcontextprotocol/server';
 import { AppError } from '../../shared/errors.js';
-import type { BusConnection, BusKind, CallReply, CallRequest } from '../dbus/connection.js';
+import type { BusConnection } from '../dbus/connection.js';
+import type { BusKind, CallReply, CallRequest } from '../dbus/types.js';
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from '../dbus/names.js';
 import type { Authorization, ConfirmFn, OperationRequest } from '../policy/index.js';
 import type { ToolDeps } from './deps.js';
@@ -92,24 +93,23 @@ export async function guarded<T>(
   }
 }
 
-/** A D-Bus call through this worker's concurrency queue, with the caller's timeout and signal. */
+/** A D-Bus call with the caller's timeout and signal (the connection bounds concurrency). */
 export async function queuedCall(
-  deps: ToolDeps,
+  _deps: ToolDeps,
   conn: BusConnection,
   req: CallRequest,
   octx: OperationContext & { timeoutMs?: number },
 ): Promise<CallReply> {
-  // The configured default is read per call, so a reload (SIGHUP) applies to the next call.
-  const opts = { timeoutMs: octx.timeoutMs ?? deps.config().CALL_TIMEOUT_MS, signal: octx.signal };
+  const opts = { timeoutMs: octx.timeoutMs, signal: octx.signal };
   const { progress } = octx;
-  if (!progress) return deps.queue.add(() => conn.call(req, opts), { signal: octx.signal });
+  if (!progress) return conn.call(req, opts);
   const started = Date.now();
   const timer = setInterval(() => {
     const seconds = Math.floor((Date.now() - started) / 1000);
     progress(seconds, undefined, `waiting for ${req.destination} ${req.member} (${seconds} s)`);
   }, CALL_PROGRESS_INTERVAL_MS);
   try {
-    return await deps.queue.add(() => conn.call(req, opts), { signal: octx.signal });
+    return await conn.call(req, opts);
   } finally {
     clearInterval(timer);
   }

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../../../src/shared/config.js';
-import { resolveBusAddress, stripGuid } from '../../../../src/worker/dbus/connection.js';
+import { stripGuid } from '../../../../src/worker/dbus/bus-link.js';
+import { resolveBusAddress } from '../../../../src/worker/dbus/connection.js';
 
 const file = join(tmpdir(), `dbus-mcp-empty-config-${process.pid}`);
 writeFileSync(file, '');
