@@ -8,8 +8,7 @@ import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import { BusManager } from '../../src/worker/dbus/connection.js';
-import { createWorkerRuntime } from '../../src/worker/server.js';
-import { registeredTools } from '../../src/worker/tools/registry.js';
+import { createWorkerRuntime } from '../../src/worker/runtime.js';
 import type { Bus } from './procs.js';
 import { stopChild, tempDir, track } from './procs.js';
 import { GET_PROPERTY_ARGS as ARGS, PROPERTIES_GET, rawGet } from './sections.js';
@@ -76,7 +75,7 @@ export async function inProcessLayers(bus: Bus, n: number, warmup: number): Prom
     const conn = buses.get('session');
     const busCall = () => conn.call(PROPERTIES_GET, { timeoutMs: 25_000 });
     // The tool's own handler, as the SDK calls it, with the smallest request context it reads.
-    const handler = registeredTools(runtime.factory())['get_property']?.handler as unknown as (
+    const handler = runtime.toolsOf(runtime.factory())['get_property']?.handler as unknown as (
       args: typeof ARGS,
       ctx: ServerContext,
     ) => Promise<CallToolResult>;

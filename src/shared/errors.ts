@@ -6,6 +6,8 @@ export const ERROR_CODES = {
   CONFIG_INVALID: 'A configuration file, variable or flag has a value that is not allowed.',
   CONFIG_UNREADABLE: 'A configuration file named explicitly could not be read.',
   USAGE: 'The command line is not understood (unknown command or flag, missing value).',
+  INVALID_ARGUMENT:
+    'A tool or resource argument is not allowed (a timeout past its bound, a read-only property, a bad unit name or match rule).',
   INVALID_BUS_NAME: 'A bus name (well-known or unique) is not valid per the D-Bus specification.',
   INVALID_OBJECT_PATH: 'An object path is not valid per the D-Bus specification.',
   INVALID_INTERFACE_NAME: 'An interface name is not valid per the D-Bus specification.',

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import type { CommandContext } from '../cli.js';
-import { createWorkerRuntime } from './server.js';
+import { createWorkerRuntime } from './runtime.js';
 
 /**
  * `dbus-mcp stdio`: one client on stdin/stdout, no supervisor. Resolves when the client closes

@@ -33,7 +33,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
   // Everything that does not depend on the client loads now, so a spare worker has paid for it.
   const [{ serveStdio }, { createWorkerRuntime }] = await Promise.all([
     import('@modelcontextprotocol/server/stdio'),
-    import('./server.js'),
+    import('./runtime.js'),
   ]);
   // A spare (`worker --spare`, forked ahead of its client) pays V8's lazy compilation of the session
   // path before `booted` (warm-up.ts, bench/README.md); a worker forked for a waiting client skips it.

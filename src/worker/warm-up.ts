@@ -4,7 +4,7 @@ import type { serveStdio as ServeStdio } from '@modelcontextprotocol/server/stdi
 import type { Config } from '../shared/config.js';
 import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { createWorkerRuntime as CreateWorkerRuntime } from './server.js';
+import type { createWorkerRuntime as CreateWorkerRuntime } from './runtime.js';
 
 /** The warm-up gives up after this long; the worker then boots cold rather than late. */
 const WARM_UP_DEADLINE_MS = 5000;

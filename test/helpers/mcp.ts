@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import type { ConfigKey } from '../../src/shared/config.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import type { WorkerRuntime } from '../../src/worker/server.js';
-import { createWorkerRuntime } from '../../src/worker/server.js';
+import type { WorkerRuntime } from '../../src/worker/runtime.js';
+import { createWorkerRuntime } from '../../src/worker/runtime.js';
 
 export type Era = '2025' | '2026';
 

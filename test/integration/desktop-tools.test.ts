@@ -306,7 +306,7 @@ describe('desktop and system tools with their services present', () => {
     });
     assert.equal((vol.structuredContent?.now_playing as { volume: number }).volume, 0.25);
     const tooLoud = await callTool(s.client, 'media_control', { action: 'volume', value: 1.5 });
-    assert.equal(errorName(tooLoud), 'dbus-mcp.USAGE');
+    assert.equal(errorName(tooLoud), 'dbus-mcp.INVALID_ARGUMENT');
     const pause = await callTool(s.client, 'media_control', { action: 'pause' });
     assert.equal((pause.structuredContent?.now_playing as { status: string }).status, 'Paused');
     const missing = await callTool(s.client, 'media_control', { action: 'play', player: 'nosuch' });

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { BusManager } from '../../src/worker/dbus/connection.js';
+import { Gate } from '../../src/worker/gate/gate.js';
+import { PolicyEngine } from '../../src/worker/policy/engine.js';
 import { SignalHub } from '../../src/worker/signals/hub.js';
 import type { MockService, TestBus } from '../helpers/buses.js';
 import {
@@ -296,10 +297,11 @@ describe('signal hub lifetime', () => {
     writeFileSync(join(dir, 'config'), `SESSION_BUS_ADDRESS="${bus.address}"\n`);
     const { config } = loadConfig({ env: { HOME: dir }, configFile: join(dir, 'config') });
     const log = createLogger({ level: 'silent', name: 'test', env: {} });
-    const buses = new BusManager({ config: () => config, log });
-    const hub = new SignalHub({ buses, config: () => config, log });
+    const policy = new PolicyEngine({ config, log, clientId: 'test', rules: [] });
+    const gate = new Gate({ config: () => config, log, policy });
+    const hub = new SignalHub({ gate, config: () => config, log });
     try {
-      const unique = await buses.get('session').uniqueName();
+      const unique = await gate.driver.uniqueName('session');
       const baseline = await matchRuleCount(bus, unique);
       const subs = await Promise.all(
         ['A', 'B', 'C'].map((m) => hub.subscribe({ bus: 'session', member: m })),
@@ -316,7 +318,7 @@ describe('signal hub lifetime', () => {
       await assert.rejects(hub.subscribe({ bus: 'session', member: 'D' }), /closed/);
     } finally {
       await hub.close();
-      await buses.closeAll();
+      await gate.close();
     }
   });
 

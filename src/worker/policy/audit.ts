@@ -12,6 +12,7 @@ const SECRET_INTERFACES = [
   'org.freedesktop.portal.secret',
   'org.freedesktop.portal.clipboard',
   'org.kde.klipper',
+  'org.gnome.gpaste',
   'org.freedesktop.networkmanager.settings',
   'org.freedesktop.networkmanager.secretagent',
   'org.freedesktop.udisks2.encrypted',

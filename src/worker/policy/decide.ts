@@ -4,7 +4,7 @@ import { classify, curatedEntry } from './classify.js';
 import { globalForbiddenReason, unitObjectPath } from './floor.js';
 import type { OperationKind } from './levels.js';
 import { levelAllows, lowestLevelAllowing } from './levels.js';
-import type { OperationRequest, PolicyConnection, ResolvedOperation } from './resolve.js';
+import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import { resolveOperation } from './resolve.js';
 import type { Rule, RuleTarget } from './rules.js';
 import { describeRule, matchRules } from './rules.js';
@@ -25,6 +25,8 @@ export interface Decision {
   classifiedBy?: ClassificationSource | 'declared';
   /** True when the ask comes from ASK_KINDS rather than a rule. */
   askedByKind?: boolean;
+  /** Why the message could not be prepared (arguments that do not convert): reported unless refused. */
+  prepareError?: unknown;
 }
 
 export interface DecideOptions {
@@ -34,6 +36,8 @@ export interface DecideOptions {
   /** Static explanation: no arguments are known. */
   explaining?: boolean;
   signal?: AbortSignal;
+  /** Builds the message to send (typed arguments) once the operation is resolved, before it is judged. */
+  prepare?: PrepareMessage;
 }
 
 function suggestRule(op: ResolvedOperation, unitPath: string | undefined): string {
@@ -43,9 +47,11 @@ function suggestRule(op: ResolvedOperation, unitPath: string | undefined): strin
 }
 
 /**
- * Resolves and judges one operation: resolution → classification (a declared kind counts unless
- * the computed one is forbidden) → the forbidden floor → operator rules (deny > ask > allow) →
- * the level → ASK_KINDS. Pure apart from the bus look-ups resolution needs.
+ * Resolves and judges one operation: resolution → the message to send (`prepare`: typed arguments)
+ * → classification (a declared kind counts unless the computed one is forbidden) → the forbidden
+ * floor → operator rules (deny > ask > allow) → the level → ASK_KINDS. Pure apart from the bus
+ * look-ups resolution and preparation need. A message that cannot be prepared does not stop the
+ * judgement: a refusal is still a refusal; otherwise `prepareError` says why it cannot be sent.
  */
 export async function decide(
   req: OperationRequest,
@@ -56,6 +62,7 @@ export async function decide(
   let kind: OperationKind;
   let reason: string;
   let classifiedBy: Decision['classifiedBy'];
+  let prepareError: unknown;
   if (req.destination === '') {
     if (!req.kind)
       return { verdict: 'deny', kind: 'call', reason: 'no destination and no declared kind', names: [] };
@@ -79,13 +86,27 @@ export async function decide(
       };
     }
     op = res.op;
+    if (o.prepare) {
+      try {
+        op.message = await o.prepare(op);
+      } catch (e) {
+        prepareError = e;
+      }
+    }
     const c = classify({ ...op, withoutArgs: o.explaining && op.args === undefined });
     reason = op.interfaceFrom ? `${c.reason} (interface found by introspection)` : c.reason;
     if (op.raw) reason = `${reason} (called as ${op.raw.interface}.${op.raw.member})`;
     kind = c.kind === 'forbidden' || !req.kind ? c.kind : req.kind;
     classifiedBy = c.kind === 'forbidden' || !req.kind ? c.source : 'declared';
   }
-  const base = { kind, op, names: op.names, owner: op.owner, classifiedBy };
+  const base = {
+    kind,
+    op,
+    names: op.names,
+    owner: op.owner,
+    classifiedBy,
+    ...(prepareError !== undefined ? { prepareError } : {}),
+  };
   if (kind === 'forbidden') return { ...base, verdict: 'deny', reason, hint: FORBIDDEN_HINT };
 
   const main: RuleTarget = {

@@ -13,7 +13,7 @@ import type { OperationKind } from './levels.js';
 import { levelAllows } from './levels.js';
 import type { PolicyState } from './rate-limit.js';
 import { RateLimiter, limitsFromConfig } from './rate-limit.js';
-import type { OperationRequest, PolicyConnection } from './resolve.js';
+import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import type { Rule } from './rules.js';
 import { describeRule } from './rules.js';
 
@@ -31,6 +31,8 @@ export interface Authorization {
   hint?: string;
   /** The interface to send the call to (found by introspection when the caller omitted it). */
   interface?: string;
+  /** The operation as judged (resolved names, interface, property mapping, the prepared message). */
+  op?: ResolvedOperation;
   retryAfterMs?: number;
   /** Call once the operation is done (in a `finally`): writes the audit line with duration and D-Bus error. */
   finish(outcome?: { error?: string }): void;
@@ -57,6 +59,8 @@ export interface Explanation {
 
 export interface AuthorizeContext {
   conn?: PolicyConnection;
+  /** Builds the message to send once the operation is resolved (the gate converts the arguments here). */
+  prepare?: PrepareMessage;
   /** Asks the human (elicitation); absent when the client cannot. */
   confirm?: ConfirmFn;
   signal?: AbortSignal;
@@ -124,14 +128,15 @@ export class PolicyEngine {
     req: OperationRequest,
     conn: PolicyConnection | undefined,
     explaining: boolean,
-    signal?: AbortSignal,
+    ctx: Pick<AuthorizeContext, 'signal' | 'prepare'> = {},
   ) {
     return decide(req, conn, {
       level: this.level,
       rules: this.#rules,
       askKinds: this.#askKinds,
       explaining,
-      signal,
+      signal: ctx.signal,
+      prepare: ctx.prepare,
     });
   }
 
@@ -170,13 +175,15 @@ export class PolicyEngine {
   }
 
   /**
-   * Decides whether `req` may run, before anything is sent. Order: resolution, classification,
-   * forbidden floor, rules, level, rate limit, confirmation. Refusals are audited at once;
-   * allowed non-read operations are audited when `finish()` is called.
+   * Decides whether `req` may run, before anything is sent. Order: resolution, the message
+   * (`ctx.prepare`), classification, forbidden floor, rules, level, rate limit, confirmation.
+   * Refusals are audited at once; allowed non-read operations are audited when `finish()` is
+   * called. An operation that is not refused but whose message could not be prepared rejects
+   * with the preparation's error (nothing is sent, no rate token is taken).
    */
   async authorize(req: OperationRequest, ctx: AuthorizeContext = {}): Promise<Authorization> {
     const started = Date.now();
-    const d = await this.#decide(req, ctx.conn, false, ctx.signal);
+    const d = await this.#decide(req, ctx.conn, false, ctx);
     const record = this.#record(req, d);
     const refuse = (reason: string, extra: Partial<Authorization> = {}): Authorization => {
       writeAudit(this.#log, { ...record, decision: 'refused', reason, durationMs: Date.now() - started });
@@ -190,6 +197,7 @@ export class PolicyEngine {
       };
     };
     if (d.verdict === 'deny') return refuse(d.reason, { hint: d.hint });
+    if (d.prepareError !== undefined) throw d.prepareError;
 
     const limited = this.#limiter.peek(d.kind);
     if (!limited.ok) {
@@ -248,6 +256,7 @@ export class PolicyEngine {
       level: this.level,
       rule: d.rule ? describeRule(d.rule) : undefined,
       interface: d.op?.raw?.interface ?? d.op?.interface ?? req.interface,
+      op: d.op,
     };
   }
 
@@ -275,6 +284,9 @@ export class PolicyEngine {
   #secret(req: OperationRequest, d: Decision): boolean {
     const op = d.op;
     return (
+      // What is judged is what is sent: clipboard text is in the arguments, and never logged.
+      d.kind === 'clipboard_read' ||
+      d.kind === 'clipboard_write' ||
       isSecretBearing(req.interface ?? '', req.member) ||
       (op !== undefined && isSecretBearing(op.interface, op.member))
     );

@@ -16,7 +16,13 @@ export type { Access, Classification, ClassifyInput } from './classify.js';
 export { classify, heuristicRead } from './classify.js';
 export type { Rule, RuleTarget, RuleVerb } from './rules.js';
 export { loadRules, parseRules } from './rules.js';
-export type { OperationRequest, PolicyConnection, ResolvedOperation } from './resolve.js';
+export type {
+  OperationRequest,
+  PolicyConnection,
+  PrepareMessage,
+  PreparedMessage,
+  ResolvedOperation,
+} from './resolve.js';
 export type { PolicyState, RateLimits } from './rate-limit.js';
 export { RateLimiter } from './rate-limit.js';
 export type { ConfirmFn, ConfirmOutcome } from './confirm.js';

@@ -22,7 +22,29 @@ export interface OperationRequest {
   kind?: OperationKind;
   /** Call arguments (JSON form): read for Properties calls and unit names; audited, redacted when secret-bearing. */
   args?: unknown[];
+  /**
+   * D-Bus signature of `args` when the caller gives one: the in-signature of a call, the type of a
+   * property write. Otherwise the gate takes it from introspection.
+   */
+  signature?: string;
+  /** Let the bus start the destination if it is activatable and not running (default: never). */
+  autoStart?: boolean;
 }
+
+/**
+ * The message the gate sends for a resolved operation: the interface and member on the wire (a
+ * property access becomes `org.freedesktop.DBus.Properties.Get/GetAll/Set`) and the arguments
+ * converted to D-Bus values. Made before the judgement, so that what is judged is what is sent.
+ */
+export interface PreparedMessage {
+  interface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+}
+
+/** Builds the message of a resolved operation (the gate's job); throws when the arguments do not convert. */
+export type PrepareMessage = (op: ResolvedOperation) => Promise<PreparedMessage>;
 
 /** The operation as the policy judges it. */
 export interface ResolvedOperation {
@@ -41,6 +63,8 @@ export interface ResolvedOperation {
   raw?: { interface: string; member: string };
   /** How the interface was found when the caller omitted it. */
   interfaceFrom?: 'introspection';
+  /** The message as it will be sent, when the gate prepared one (its `body` holds the typed arguments). */
+  message?: PreparedMessage;
 }
 
 export type Resolution =

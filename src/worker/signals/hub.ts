@@ -2,11 +2,14 @@ import { randomUUID } from 'node:crypto';
 import type { Config } from '../../shared/config.js';
 import { AppError, errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import type { BusConnection, BusManager } from '../dbus/connection.js';
 import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { JsonValue } from '../dbus/values/index.js';
 import { fromDBusArgs } from '../dbus/values/index.js';
-import { SYSTEMD } from '../dbus/well-known.js';
+import { DRIVER, SYSTEMD } from '../dbus/well-known.js';
+import type { Gate, SignalSource } from '../gate/gate.js';
+import type { MatchHold } from '../gate/operation.js';
+import type { OperationContext } from '../mcp/context.js';
+import type { OperationRequest } from '../policy/index.js';
 import { EventQueue } from './queue.js';
 import type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
 import type { SignalFilter } from './match-rule.js';
@@ -29,14 +32,34 @@ interface Subscription {
   queue: EventQueue<SignalEvent>;
   received: number;
   systemd: boolean;
+  /** The match rule, held once the policy allowed the subscription. */
+  hold: MatchHold | undefined;
   ended: boolean;
   waiters: Set<() => void>;
 }
 
 interface BusState {
-  conn: BusConnection;
+  source: SignalSource;
   unlisten: () => void;
   systemdRefs: number;
+}
+
+/**
+ * What the policy judges for a subscription: a read of the sender — so an operator deny rule on a
+ * service also covers its signals — by AddMatch of the subscription's rule.
+ */
+export function subscriptionRequest(filter: SignalFilter, rule: string): OperationRequest {
+  return {
+    bus: filter.bus,
+    destination: filter.sender ?? DRIVER.destination,
+    path: filter.path ?? filter.path_namespace ?? DRIVER.path,
+    interface: DRIVER.interface,
+    member: 'AddMatch',
+    access: 'call',
+    kind: 'read',
+    signature: 's',
+    args: [rule],
+  };
 }
 
 /** Does a subscription need systemd's Manager.Subscribe() to see what it asks for? */
@@ -50,13 +73,13 @@ function needsSystemd(f: SignalFilter): boolean {
 }
 
 /**
- * Per-worker signal subscriptions. Each holds one match rule through the connection's
- * refcounted addMatch (the rule leaves the bus with its last holder), a bounded queue that
- * drops the oldest signal when full and counts it, and waiters for bounded reads.
- * `close()` ends every subscription and releases every rule.
+ * Per-worker signal subscriptions. Each is judged by the policy (through the gate) and then holds
+ * one match rule through the connection's refcounted addMatch (the rule leaves the bus with its
+ * last holder), a bounded queue that drops the oldest signal when full and counts it, and waiters
+ * for bounded reads. `close()` ends every subscription and releases every rule.
  */
 export class SignalHub {
-  readonly #buses: BusManager;
+  readonly #gate: Pick<Gate, 'run' | 'signalSource'>;
   readonly #config: () => Config;
   readonly #log: Logger;
   readonly #subs = new Map<string, Subscription>();
@@ -66,17 +89,26 @@ export class SignalHub {
   #reserved = 0;
   #closed = false;
 
-  constructor(opts: { buses: BusManager; config: () => Config; log: Logger }) {
-    this.#buses = opts.buses;
+  constructor(opts: { gate: Pick<Gate, 'run' | 'signalSource'>; config: () => Config; log: Logger }) {
+    this.#gate = opts.gate;
     this.#config = opts.config;
     this.#log = opts.log;
   }
 
-  /** Validates the filter, installs its match rule and starts buffering. Rejects past MAX_SUBSCRIPTIONS. */
-  async subscribe(input: SignalFilter): Promise<SubscriptionInfo> {
+  /**
+   * Validates the filter, has the policy judge it (subscriptionRequest), installs its match rule
+   * and starts buffering. Rejects past MAX_SUBSCRIPTIONS, and as the gate does when refused.
+   */
+  async subscribe(input: SignalFilter, octx: OperationContext = {}): Promise<SubscriptionInfo> {
     if (this.#closed) throw new AppError('SUBSCRIPTION_UNKNOWN', 'the signal hub is closed');
     const filter = validateFilter(input);
     const rule = buildMatchRule(filter);
+    return this.#gate.run(subscriptionRequest(filter, rule), octx, (op) =>
+      this.#add(filter, rule, () => op.holdMatch()),
+    );
+  }
+
+  async #add(filter: SignalFilter, rule: string, hold: () => Promise<MatchHold>): Promise<SubscriptionInfo> {
     const max = this.#config().MAX_SUBSCRIPTIONS;
     if (this.#subs.size + this.#reserved >= max) {
       throw new AppError(
@@ -98,15 +130,16 @@ export class SignalHub {
       queue: new EventQueue(this.#config().SIGNAL_BUFFER_SIZE),
       received: 0,
       systemd: needsSystemd(filter),
+      hold: undefined,
       ended: false,
       waiters: new Set(),
     };
     try {
       // A well-known sender is matched by its current owner (signals carry unique names).
-      if (filter.sender && !filter.sender.startsWith(':')) await state.conn.owners.ready();
+      if (filter.sender && !filter.sender.startsWith(':')) await state.source.owners.ready();
       this.#subs.set(sub.id, sub); // before AddMatch: a signal may follow its reply in the same read
       try {
-        await state.conn.addMatch(rule); // a refused rule holds nothing
+        sub.hold = await hold(); // a refused rule holds nothing
       } catch (e) {
         this.#subs.delete(sub.id);
         throw e;
@@ -216,7 +249,7 @@ export class SignalHub {
     this.#subs.delete(sub.id);
     for (const wake of [...sub.waiters]) wake();
     const state = sub.state;
-    const steps: Promise<unknown>[] = [state.conn.removeMatch(sub.rule)];
+    const steps: Promise<unknown>[] = [sub.hold?.release() ?? Promise.resolve()];
     if (sub.systemd) steps.push(this.#releaseSystemd(state));
     await Promise.allSettled(steps);
   }
@@ -224,9 +257,9 @@ export class SignalHub {
   #state(bus: BusKind): BusState {
     let state = this.#states.get(bus);
     if (!state) {
-      const conn = this.#buses.get(bus);
-      const created: BusState = { conn, unlisten: () => undefined, systemdRefs: 0 };
-      created.unlisten = conn.onSignal((msg) => this.#dispatch(created, msg));
+      const source = this.#gate.signalSource(bus);
+      const created: BusState = { source, unlisten: () => undefined, systemdRefs: 0 };
+      created.unlisten = source.onSignal((msg) => this.#dispatch(created, msg));
       this.#states.set(bus, created);
       state = created;
     }
@@ -257,20 +290,21 @@ export class SignalHub {
     if (--state.systemdRefs === 0) await this.#systemd(state, 'Unsubscribe');
   }
 
-  /** systemd only emits unit and job signals while some client is subscribed. */
+  /** systemd only emits unit and job signals while some client is subscribed (a curated read). */
   async #systemd(state: BusState, member: 'Subscribe' | 'Unsubscribe'): Promise<void> {
+    const req: OperationRequest = { bus: state.source.kind, ...SYSTEMD, member, access: 'call' };
     try {
-      await state.conn.call({ ...SYSTEMD, member, noAutoStart: true });
+      await this.#gate.run(req, {}, (op) => op.call());
     } catch (e) {
-      this.#log.debug({ err: e, member, bus: state.conn.kind }, 'systemd subscription call failed');
+      this.#log.debug({ err: e, member, bus: state.source.kind }, 'systemd subscription call failed');
     }
   }
 
   #dispatch(state: BusState, msg: SignalMessage): void {
     let json: { args: JsonValue[]; args_error?: string } | undefined;
     for (const sub of this.#subs.values()) {
-      if (sub.bus !== state.conn.kind || sub.ended) continue;
-      const owner = sub.filter.sender ? state.conn.owners.current(sub.filter.sender) : undefined;
+      if (sub.bus !== state.source.kind || sub.ended) continue;
+      const owner = sub.filter.sender ? state.source.owners.current(sub.filter.sender) : undefined;
       if (!filterMatches(sub.filter, msg, owner)) continue;
       json ??= convert(msg);
       sub.received++;

@@ -24,7 +24,7 @@ function quote(value: string): string {
 
 /**
  * Checks every field with the D-Bus name rules and returns the filter without empty fields.
- * Throws AppError (INVALID_* or USAGE) naming the field and the rule it breaks.
+ * Throws AppError (INVALID_*) naming the field and the rule it breaks.
  */
 export function validateFilter(filter: SignalFilter): SignalFilter {
   const out: SignalFilter = { bus: filter.bus };
@@ -33,7 +33,7 @@ export function validateFilter(filter: SignalFilter): SignalFilter {
     out.sender = filter.sender;
   }
   if (filter.path !== undefined && filter.path_namespace !== undefined) {
-    throw new AppError('USAGE', 'give either path or path_namespace, not both');
+    throw new AppError('INVALID_ARGUMENT', 'give either path or path_namespace, not both');
   }
   if (filter.path !== undefined) {
     assertObjectPath(filter.path, 'path');
@@ -52,9 +52,10 @@ export function validateFilter(filter: SignalFilter): SignalFilter {
     out.member = filter.member;
   }
   if (filter.arg0 !== undefined) {
-    if (filter.arg0.includes('\0')) throw new AppError('USAGE', 'arg0 must not contain NUL characters');
+    if (filter.arg0.includes('\0'))
+      throw new AppError('INVALID_ARGUMENT', 'arg0 must not contain NUL characters');
     if (filter.arg0.length > MAX_ARG0_LENGTH) {
-      throw new AppError('USAGE', `arg0 is longer than ${MAX_ARG0_LENGTH} characters`);
+      throw new AppError('INVALID_ARGUMENT', `arg0 is longer than ${MAX_ARG0_LENGTH} characters`);
     }
     out.arg0 = filter.arg0;
   }
@@ -75,7 +76,10 @@ export function buildMatchRule(filter: SignalFilter): string {
   if (filter.arg0 !== undefined) parts.push(`arg0=${quote(filter.arg0)}`);
   const rule = parts.join(',');
   if (Buffer.byteLength(rule) > MAX_RULE_LENGTH) {
-    throw new AppError('USAGE', `the match rule would be longer than ${MAX_RULE_LENGTH} bytes; shorten arg0`);
+    throw new AppError(
+      'INVALID_ARGUMENT',
+      `the match rule would be longer than ${MAX_RULE_LENGTH} bytes; shorten arg0`,
+    );
   }
   return rule;
 }

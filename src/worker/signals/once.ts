@@ -1,8 +1,15 @@
 import { AppError } from '../../shared/errors.js';
-import type { BusConnection } from '../dbus/connection.js';
-import type { SignalMessage } from '../dbus/types.js';
+import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { SignalFilter } from './match-rule.js';
 import { buildMatchRule, filterMatches, validateFilter } from './match-rule.js';
+
+/** What listening needs of a connection (a BusConnection is one; the gate hands it out inside an operation). */
+export interface SignalPort {
+  readonly kind: BusKind;
+  onSignal(listener: (msg: SignalMessage) => void): () => void;
+  addMatch(rule: string): Promise<void>;
+  removeMatch(rule: string): Promise<void>;
+}
 
 /** A match rule held for one expected signal (a portal Response, a systemd JobRemoved). */
 export interface ArmedSignal {
@@ -18,7 +25,7 @@ export interface ArmedSignal {
  * (e.g. a job path). The bus rule includes `sender`; locally the rest of the filter is checked.
  */
 export async function armSignal(
-  conn: BusConnection,
+  conn: SignalPort,
   filter: Omit<SignalFilter, 'bus'>,
   accept: (msg: SignalMessage) => boolean = () => true,
 ): Promise<ArmedSignal> {

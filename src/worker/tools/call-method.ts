@@ -1,50 +1,15 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import type { BusConnection } from '../dbus/connection.js';
-import { fromDBusArgs, toDBusArgs } from '../dbus/values/index.js';
-import { isValidSignature } from '../dbus/signature.js';
-import type { ToolDeps } from './deps.js';
-import type { OperationContext } from './operations.js';
-import { checkTimeout, guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput, pathInput, serviceInput } from './schemas.js';
+import { fromDBusArgs } from '../dbus/values/index.js';
+import type { WorkerDeps } from '../deps.js';
+import { checkTimeout, operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { autoStartInput, busInput, pathInput, serviceInput } from '../mcp/schemas.js';
 
 const output = z.object({
   signature: z.string().describe('D-Bus signature of the reply (all out arguments).'),
   values: z.array(z.unknown()).describe('The out arguments as typed JSON, in order.'),
 });
-
-/** The in-signature: the caller's, else the introspected method's, else "" for a call with no arguments. */
-async function inSignature(
-  conn: BusConnection,
-  target: { service: string; path: string; iface: string | undefined; method: string },
-  given: string | undefined,
-  argCount: number,
-  octx: OperationContext,
-): Promise<string> {
-  if (given !== undefined) {
-    if (!isValidSignature(given))
-      throw new AppError('INVALID_SIGNATURE', `signature ${JSON.stringify(given)} is not valid`);
-    return given;
-  }
-  const info = target.iface
-    ? await conn.introspection
-        .method(target.service, target.path, target.iface, target.method, octx)
-        .catch(() => undefined)
-    : undefined;
-  if (info)
-    return info.args
-      .filter((a) => a.direction !== 'out')
-      .map((a) => a.type)
-      .join('');
-  if (argCount === 0) return '';
-  throw new AppError(
-    'SIGNATURE_UNKNOWN',
-    `introspection of ${target.service} ${target.path} does not describe ${target.iface ?? '(no interface)'}.${target.method}; ` +
-      'pass `signature` (the D-Bus types of the in-arguments, e.g. "su")',
-  );
-}
 
 const input = z.object({
   bus: busInput,
@@ -55,10 +20,11 @@ const input = z.object({
   args: z.array(z.unknown()).default([]).describe('In-arguments as a JSON array.'),
   signature: z.string().optional().describe('D-Bus signature of the in-arguments; default: introspection.'),
   timeout_ms: z.number().int().min(1).optional().describe('Call timeout (default CALL_TIMEOUT_MS, 10 s).'),
+  auto_start: autoStartInput,
 });
 
-export function registerCallMethod(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerCallMethod(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'call_method',
     {
       title: 'Call a D-Bus method',
@@ -66,16 +32,20 @@ export function registerCallMethod(server: McpServer, deps: ToolDeps) {
         'Call a method on an object. `args` is a JSON array converted to the D-Bus types from introspection ' +
         '(or from `signature`, e.g. "sa{sv}"); integers are range-checked, 64-bit values may be strings, ' +
         'variants may be bare JSON or {signature, value} (docs/TOOLS.md). Returns the out arguments as ' +
-        '{signature, values}. Without `interface` the method is looked up by introspection. What a call may ' +
-        'do depends on the safety level (show_help; explain_policy tells in advance).',
+        '{signature, values}. Without `interface` the method is looked up by introspection. A service that ' +
+        'is not running is not started unless auto_start is true. What a call may do depends on the safety ' +
+        'level (show_help; explain_policy tells in advance).',
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: true, openWorldHint: false },
     },
-    async ({ bus, service, path, interface: iface, method, args, signature, timeout_ms }, ctx) => {
+    async (
+      { bus, service, path, interface: iface, method, args, signature, timeout_ms, auto_start },
+      ctx,
+    ) => {
       const octx = operationContext(ctx);
       try {
-        const timeoutMs = checkTimeout(deps, timeout_ms);
+        const timeoutMs = checkTimeout(deps.config(), timeout_ms);
         const req = {
           bus,
           destination: service,
@@ -84,24 +54,10 @@ export function registerCallMethod(server: McpServer, deps: ToolDeps) {
           member: method,
           access: 'call' as const,
           args,
+          ...(signature !== undefined ? { signature } : {}),
+          autoStart: auto_start,
         };
-        const reply = await guarded(deps, req, octx, async (auth, conn) => {
-          const resolvedIface = iface ?? auth.interface;
-          const sig = await inSignature(
-            conn,
-            { service, path, iface: resolvedIface, method },
-            signature,
-            args.length,
-            octx,
-          );
-          const body = toDBusArgs(sig, args);
-          return queuedCall(
-            deps,
-            conn,
-            { destination: service, path, interface: resolvedIface, member: method, signature: sig, body },
-            { ...octx, timeoutMs },
-          );
-        });
+        const reply = await deps.gate.run(req, octx, (op) => op.call({ timeoutMs }));
         return dataResult({ signature: reply.signature, values: fromDBusArgs(reply.signature, reply.body) });
       } catch (e) {
         return errorResult(e);

@@ -1,14 +1,14 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDeps } from './deps.js';
-import { operationContext } from './operations.js';
-import { errorResult } from './result.js';
-import { capture, captureOutput } from './screenshot-providers.js';
+import { capture, captureOutput } from '../desktop/screenshot.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { errorResult } from '../mcp/result.js';
 
 const input = z.object({});
 
-export function registerCaptureScreen(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerCaptureScreen(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'capture_screen',
     {
       title: 'Take a screenshot of the screen',
@@ -23,7 +23,7 @@ export function registerCaptureScreen(server: McpServer, deps: ToolDeps) {
     },
     async (_args, ctx) => {
       try {
-        return await capture(deps, operationContext(ctx), 'screen');
+        return await capture(deps.gate, deps.config(), operationContext(ctx), 'screen');
       } catch (e) {
         return errorResult(e);
       }

@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { findClipboard, readClipboard } from './clipboard-providers.js';
-import type { ToolDeps } from './deps.js';
-import { taskRequest } from './desktop-common.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
+import { findClipboard, readClipboard } from '../desktop/clipboard.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 
 const output = z.object({
   text: z.string().describe('The current clipboard text ("" when empty).'),
@@ -14,8 +13,8 @@ const output = z.object({
 
 const input = z.object({});
 
-export function registerClipboardRead(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerClipboardRead(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'clipboard_read',
     {
       title: 'Read the clipboard',
@@ -30,17 +29,8 @@ export function registerClipboardRead(server: McpServer, deps: ToolDeps) {
     async (_args, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const conn = deps.buses.get('session');
-        const p = await findClipboard(deps, conn, octx);
-        const target = {
-          destination: p.destination,
-          path: p.path,
-          interface: p.interface,
-          member: p.read.member,
-        };
-        const text = await guarded(deps, taskRequest('session', target, 'clipboard_read'), octx, (_auth, c) =>
-          readClipboard(deps, c, p, octx),
-        );
+        const p = await findClipboard(deps.gate, octx);
+        const text = await readClipboard(deps.gate, p, octx);
         return dataResult({ text, length: text.length, provider: p.id });
       } catch (e) {
         return errorResult(e);

@@ -1,11 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { findClipboard } from './clipboard-providers.js';
-import type { ToolDeps } from './deps.js';
-import { taskRequest } from './desktop-common.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
+import { findClipboard, writeClipboard } from '../desktop/clipboard.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 
 const MAX_TEXT = 1024 * 1024;
 
@@ -18,8 +17,8 @@ const input = z.object({
   text: z.string().max(MAX_TEXT).describe('The text to put on the clipboard (at most 1 MiB).'),
 });
 
-export function registerClipboardWrite(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerClipboardWrite(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'clipboard_write',
     {
       title: 'Write the clipboard',
@@ -36,17 +35,8 @@ export function registerClipboardWrite(server: McpServer, deps: ToolDeps) {
       try {
         if (text.includes('\0'))
           throw new AppError('VALUE_CONVERSION', 'text must not contain NUL characters');
-        const conn = deps.buses.get('session');
-        const p = await findClipboard(deps, conn, octx);
-        const target = {
-          destination: p.destination,
-          path: p.path,
-          interface: p.interface,
-          member: p.write.member,
-        };
-        await guarded(deps, taskRequest('session', target, 'clipboard_write', ['<text>']), octx, (_auth, c) =>
-          queuedCall(deps, c, { ...target, signature: 's', body: [text], noAutoStart: true }, octx),
-        );
+        const p = await findClipboard(deps.gate, octx);
+        await writeClipboard(deps.gate, p, text, octx);
         return dataResult({ length: text.length, provider: p.id }, 'Clipboard written.');
       } catch (e) {
         return errorResult(e);

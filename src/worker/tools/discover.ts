@@ -1,10 +1,11 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusKind } from '../dbus/types.js';
-import type { ToolDeps } from './deps.js';
-import { DRIVER, busNames, taskRequest } from './desktop-common.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, describeError, errorResult } from './result.js';
+import { BUS_KINDS } from '../dbus/types.js';
+import { DRIVER } from '../dbus/well-known.js';
+import { taskRequest } from '../desktop/common.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, describeError, errorResult } from '../mcp/result.js';
 
 interface Capability {
   capability: string;
@@ -90,8 +91,8 @@ const output = z.object({
 
 const input = z.object({});
 
-export function registerDiscover(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerDiscover(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'discover',
     {
       title: 'Discover what this machine offers',
@@ -109,12 +110,14 @@ export function registerDiscover(server: McpServer, deps: ToolDeps) {
       try {
         const found: z.infer<typeof service>[] = [];
         const buses: z.infer<typeof output>['buses'] = {};
-        for (const bus of ['session', 'system'] as BusKind[]) {
+        const wellKnown = (names: string[]) => names.filter((n) => !n.startsWith(':'));
+        for (const bus of BUS_KINDS) {
           try {
             const req = taskRequest(bus, { ...DRIVER, member: 'ListNames' }, 'read');
-            const { names, activatable } = await guarded(deps, req, octx, (_a, conn) =>
-              busNames(deps, conn, octx),
+            const names = await deps.gate.run(req, octx, async (op) =>
+              wellKnown(((await op.call()).body[0] ?? []) as string[]),
             );
+            const activatable = wellKnown(await deps.gate.driver.listActivatableNames(bus, octx));
             const running = new Set(names);
             const all = [...new Set([...names, ...activatable])].sort();
             for (const name of all) found.push({ name, bus, running: running.has(name) });

@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { WorkerDeps } from '../deps.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { busInput, serviceInput } from '../mcp/schemas.js';
 import type { OperationRequest } from '../policy/index.js';
-import type { ToolDeps } from './deps.js';
-import { validateTarget } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput, serviceInput } from './schemas.js';
 
 const ACCESS = { call: 'call', get: 'get', set: 'set' } as const;
 
@@ -33,8 +32,8 @@ const input = z.object({
   operation: z.enum(['call', 'get', 'set']).default('call'),
 });
 
-export function registerExplainPolicy(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerExplainPolicy(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'explain_policy',
     {
       title: 'Explain a policy decision',
@@ -57,8 +56,7 @@ export function registerExplainPolicy(server: McpServer, deps: ToolDeps) {
           access: member === undefined && operation === 'get' ? 'getall' : ACCESS[operation],
         };
         if (req.member === '' && req.access !== 'getall') req.member = 'Introspect';
-        validateTarget(req);
-        const ex = await deps.policy.explain(req, deps.buses.get(bus));
+        const ex = await deps.gate.explain(req);
         const { classifiedBy, ...rest } = ex;
         const data = Object.fromEntries(
           Object.entries({ ...rest, classified_by: classifiedBy }).filter(([, v]) => v !== undefined),

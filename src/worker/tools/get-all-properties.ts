@@ -1,10 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDeps } from './deps.js';
-import { propertiesCall, variantToJson } from './get-property.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from '../mcp/schemas.js';
+import { getAllRequest, readTypedProperties } from '../queries/properties.js';
 
 /** Past this much JSON the remaining properties are named but their values left out. */
 const MAX_RESULT_CHARS = 512 * 1024;
@@ -29,8 +29,8 @@ const input = z.object({
   auto_start: autoStartInput,
 });
 
-export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerGetAllProperties(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'get_all_properties',
     {
       title: 'Read all properties of an interface',
@@ -44,29 +44,17 @@ export function registerGetAllProperties(server: McpServer, deps: ToolDeps) {
     async ({ bus, service, path, interface: iface, auto_start }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const req = {
-          bus,
-          destination: service,
-          path,
-          interface: iface,
-          member: '',
-          access: 'getall' as const,
-        };
-        const all = await guarded(deps, req, octx, async (_auth, conn) => {
-          const reply = await propertiesCall(
-            deps,
-            conn,
-            { service, path, autoStart: auto_start },
-            { member: 'GetAll', signature: 's', body: [iface] },
-            octx,
-          );
-          return (reply.body[0] ?? {}) as Record<string, unknown>;
-        });
+        const target = { bus, destination: service, path, interface: iface };
+        const all = await readTypedProperties(
+          deps.gate,
+          getAllRequest(target, { autoStart: auto_start }),
+          octx,
+        );
         const properties: Record<string, { signature: string; value: unknown }> = {};
         const omitted: string[] = [];
         let size = 0;
         for (const name of Object.keys(all).sort()) {
-          const entry = variantToJson(all[name], `${iface}.${name}`);
+          const entry = all[name] as { signature: string; value: unknown };
           size += JSON.stringify(entry).length;
           if (size > MAX_RESULT_CHARS) omitted.push(name);
           else properties[name] = entry;

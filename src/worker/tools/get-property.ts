@@ -1,18 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/server';
-import { Variant } from 'dbus-next';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import { fromDBus } from '../dbus/values/index.js';
-import { parseSingleType } from '../dbus/signature.js';
-import type { BusConnection } from '../dbus/connection.js';
-import type { CallReply } from '../dbus/types.js';
-import type { ToolDeps } from './deps.js';
-import type { OperationContext } from './operations.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
-
-export const PROPERTIES = 'org.freedesktop.DBus.Properties';
+import { variantToJson } from '../dbus/values/index.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from '../mcp/schemas.js';
 
 const output = z.object({
   service: z.string(),
@@ -23,26 +15,6 @@ const output = z.object({
   value: z.unknown().describe('The value as JSON (typed per docs/TOOLS.md).'),
 });
 
-/** A call on org.freedesktop.DBus.Properties (Get, GetAll, Set) of one object, through the queue. */
-export function propertiesCall(
-  deps: ToolDeps,
-  conn: BusConnection,
-  target: { service: string; path: string; autoStart?: boolean },
-  call: { member: 'Get' | 'GetAll' | 'Set'; signature: string; body: unknown[] },
-  octx: OperationContext,
-): Promise<CallReply> {
-  const { service, path, autoStart = true } = target;
-  const req = { destination: service, path, interface: PROPERTIES, ...call, noAutoStart: !autoStart };
-  return queuedCall(deps, conn, req, octx);
-}
-
-/** A variant from the wire → `{ signature, value }` in our JSON form. */
-export function variantToJson(v: unknown, what: string): { signature: string; value: unknown } {
-  if (!(v instanceof Variant))
-    throw new AppError('VALUE_CONVERSION', `${what}: the service did not answer a variant`);
-  return { signature: v.signature, value: fromDBus(parseSingleType(v.signature), v.value) };
-}
-
 const input = z.object({
   bus: busInput,
   service: serviceInput,
@@ -52,8 +24,8 @@ const input = z.object({
   auto_start: autoStartInput,
 });
 
-export function registerGetProperty(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerGetProperty(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'get_property',
     {
       title: 'Read a D-Bus property',
@@ -74,17 +46,11 @@ export function registerGetProperty(server: McpServer, deps: ToolDeps) {
           interface: iface,
           member: property,
           access: 'get' as const,
+          autoStart: auto_start,
         };
-        const got = await guarded(deps, req, octx, async (_auth, conn) => {
-          const reply = await propertiesCall(
-            deps,
-            conn,
-            { service, path, autoStart: auto_start },
-            { member: 'Get', signature: 'ss', body: [iface, property] },
-            octx,
-          );
-          return variantToJson(reply.body[0], `${iface}.${property}`);
-        });
+        // Sent as Properties.Get(interface, property).
+        const reply = await deps.gate.run(req, octx, (op) => op.call());
+        const got = variantToJson(reply.body[0], `${iface}.${property}`);
         return dataResult({ service, path, interface: iface, property, ...got });
       } catch (e) {
         return errorResult(e);

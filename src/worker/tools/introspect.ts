@@ -1,13 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusKind } from '../dbus/types.js';
-import type { IntrospectedNode } from '../dbus/introspection.js';
-import type { OperationRequest } from '../policy/index.js';
-import type { ToolDeps } from './deps.js';
-import type { OperationContext } from './operations.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput, serviceInput } from './schemas.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { busInput, serviceInput } from '../mcp/schemas.js';
+import { introspectObject } from '../queries/introspect.js';
 
 const annotations = z.record(z.string(), z.string());
 const arg = z.object({
@@ -16,7 +13,7 @@ const arg = z.object({
   direction: z.enum(['in', 'out']).optional(),
 });
 
-export const introspectionShape = {
+const introspectionShape = {
   interfaces: z.array(
     z.object({
       name: z.string(),
@@ -50,31 +47,6 @@ const output = z.object({
 const MAX_CHILDREN = 1000;
 const MAX_XML_CHARS = 256 * 1024;
 
-/** What the policy judges for any look at an object's structure: an Introspect call. */
-export function introspectRequest(bus: BusKind, service: string, path: string): OperationRequest {
-  return {
-    bus,
-    destination: service,
-    path,
-    interface: 'org.freedesktop.DBus.Introspectable',
-    member: 'Introspect',
-    access: 'call',
-  };
-}
-
-/** Structured introspection of one object, through the policy (tool and dbus:// resource share it). */
-export async function introspectObject(
-  deps: ToolDeps,
-  bus: BusKind,
-  service: string,
-  path: string,
-  octx: OperationContext,
-): Promise<IntrospectedNode> {
-  return guarded(deps, introspectRequest(bus, service, path), octx, (_auth, conn) =>
-    conn.introspection.get(service, path, { ...octx, noAutoStart: true }),
-  );
-}
-
 const input = z.object({
   bus: busInput,
   service: serviceInput,
@@ -82,8 +54,8 @@ const input = z.object({
   xml: z.boolean().default(false).describe('Include the raw introspection XML.'),
 });
 
-export function registerIntrospect(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerIntrospect(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'introspect',
     {
       title: 'Introspect a D-Bus object',
@@ -98,7 +70,7 @@ export function registerIntrospect(server: McpServer, deps: ToolDeps) {
     async ({ bus, service, path, xml }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const node = await introspectObject(deps, bus, service, path, octx);
+        const node = await introspectObject(deps.gate, bus, service, path, octx);
         const cuts: string[] = [];
         if (node.children.length > MAX_CHILDREN) {
           cuts.push(

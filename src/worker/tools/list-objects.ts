@@ -1,20 +1,16 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusConnection } from '../dbus/connection.js';
-import type { ToolDeps } from './deps.js';
-import { introspectRequest } from './introspect.js';
-import type { OperationContext } from './operations.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, describeError, errorResult } from './result.js';
-import { busInput, serviceInput } from './schemas.js';
+import type { BusKind } from '../dbus/types.js';
+import { OBJECT_MANAGER, STANDARD_INTERFACES } from '../dbus/well-known.js';
+import type { Gate } from '../gate/gate.js';
+import type { WorkerDeps } from '../deps.js';
+import type { OperationContext } from '../mcp/context.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, describeError, errorResult } from '../mcp/result.js';
+import { busInput, serviceInput } from '../mcp/schemas.js';
+import { introspectObject } from '../queries/introspect.js';
 
-const OBJECT_MANAGER = 'org.freedesktop.DBus.ObjectManager';
 const MAX_OBJECTS_LIMIT = 10_000;
-const STANDARD_INTERFACES = new Set([
-  'org.freedesktop.DBus.Introspectable',
-  'org.freedesktop.DBus.Peer',
-  'org.freedesktop.DBus.Properties',
-]);
 
 const output = z.object({
   bus: z.enum(['session', 'system']),
@@ -43,19 +39,26 @@ const childPath = (parent: string, name: string) => (parent === '/' ? `/${name}`
 const depthBelow = (root: string, path: string) =>
   path === root ? 0 : path.slice(root === '/' ? 0 : root.length).split('/').length - 1;
 
+interface Where {
+  bus: BusKind;
+  service: string;
+}
+
 async function viaObjectManager(
-  deps: ToolDeps,
-  conn: BusConnection,
-  service: string,
+  gate: Gate,
+  at: Where,
   path: string,
   octx: OperationContext,
 ): Promise<ObjectEntry[]> {
-  const reply = await queuedCall(
-    deps,
-    conn,
-    { destination: service, path, interface: OBJECT_MANAGER, member: 'GetManagedObjects', signature: '' },
-    octx,
-  );
+  const req = {
+    bus: at.bus,
+    destination: at.service,
+    path,
+    interface: OBJECT_MANAGER,
+    member: 'GetManagedObjects',
+    access: 'call' as const,
+  };
+  const reply = await gate.run(req, octx, (op) => op.call());
   const managed = (reply.body[0] ?? {}) as Record<string, Record<string, unknown>>;
   return Object.entries(managed)
     .map(([p, ifaces]) => ({ path: p, interfaces: Object.keys(ifaces).sort() }))
@@ -63,14 +66,7 @@ async function viaObjectManager(
 }
 
 /** Breadth-first walk over introspection children, bounded by object count and depth. */
-async function walk(
-  deps: ToolDeps,
-  conn: BusConnection,
-  service: string,
-  root: string,
-  limits: Limits,
-  octx: OperationContext,
-) {
+async function walk(gate: Gate, at: Where, root: string, limits: Limits, octx: OperationContext) {
   const objects: ObjectEntry[] = [];
   const failed: string[] = [];
   let visited = 0;
@@ -78,10 +74,11 @@ async function walk(
   let truncatedReason: string | undefined;
   for (let depth = 0; level.length > 0; depth++) {
     octx.signal?.throwIfAborted();
-    // The connection's scheduler bounds them: a wide level does not fire thousands of calls at once.
+    // Each object is judged on its own (a rule may deny a subtree); the connection's scheduler bounds
+    // the calls, so a wide level does not fire thousands at once.
     const nodes = await Promise.all(
       level.map((p) =>
-        conn.introspection.get(service, p, { signal: octx.signal, noAutoStart: true }).catch((e: unknown) => {
+        introspectObject(gate, at.bus, at.service, p, { signal: octx.signal }).catch((e: unknown) => {
           if (octx.signal?.aborted) throw e;
           failed.push(`${p}: ${describeError(e).message}`);
           return undefined;
@@ -120,8 +117,8 @@ const input = z.object({
   max_depth: z.number().int().min(0).max(64).default(32).describe('Levels below `path` to walk.'),
 });
 
-export function registerListObjects(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerListObjects(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'list_objects',
     {
       title: 'List the objects of a service',
@@ -136,36 +133,23 @@ export function registerListObjects(server: McpServer, deps: ToolDeps) {
     async ({ bus, service, path, max_objects, max_depth }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const result = await guarded(
-          deps,
-          introspectRequest(bus, service, path),
-          octx,
-          async (_auth, conn) => {
-            const top = await conn.introspection.get(service, path, { ...octx, noAutoStart: true });
-            if (top.interfaces.some((i) => i.name === OBJECT_MANAGER)) {
-              const all = (await viaObjectManager(deps, conn, service, path, octx)).filter(
-                (o) => depthBelow(path, o.path) <= max_depth,
-              );
-              const cut = all.length > max_objects;
-              return {
-                method: 'ObjectManager' as const,
-                objects: all.slice(0, max_objects),
-                truncatedReason: cut
-                  ? `${all.length} objects, stopped at max_objects=${max_objects}`
-                  : undefined,
-              };
-            }
-            const walked = await walk(
-              deps,
-              conn,
-              service,
-              path,
-              { maxObjects: max_objects, maxDepth: max_depth },
-              octx,
-            );
-            return { method: 'walk' as const, ...walked };
-          },
-        );
+        const at = { bus, service };
+        const top = await introspectObject(deps.gate, bus, service, path, octx);
+        let result;
+        if (top.interfaces.some((i) => i.name === OBJECT_MANAGER)) {
+          const all = (await viaObjectManager(deps.gate, at, path, octx)).filter(
+            (o) => depthBelow(path, o.path) <= max_depth,
+          );
+          const cut = all.length > max_objects;
+          result = {
+            method: 'ObjectManager' as const,
+            objects: all.slice(0, max_objects),
+            truncatedReason: cut ? `${all.length} objects, stopped at max_objects=${max_objects}` : undefined,
+          };
+        } else {
+          const limits = { maxObjects: max_objects, maxDepth: max_depth };
+          result = { method: 'walk' as const, ...(await walk(deps.gate, at, path, limits, octx)) };
+        }
         return dataResult({
           bus,
           service,

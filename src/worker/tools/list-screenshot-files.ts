@@ -1,8 +1,8 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDeps } from './deps.js';
-import { dataResult, errorResult } from './result.js';
-import { listShots, pruneShots, screenshotDir } from './screenshot-store.js';
+import { listShots, pruneShots, screenshotDir } from '../desktop/screenshot-store.js';
+import type { WorkerDeps } from '../deps.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 
 const output = z.object({
   dir: z.string(),
@@ -14,8 +14,8 @@ const output = z.object({
 
 const input = z.object({});
 
-export function registerListScreenshotFiles(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerListScreenshotFiles(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'list_screenshot_files',
     {
       title: 'List saved screenshots',

@@ -1,19 +1,10 @@
-import { readFile } from 'node:fs/promises';
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { BusConnection } from '../dbus/connection.js';
-import type { BusKind } from '../dbus/types.js';
-import type { ToolDeps } from './deps.js';
-import type { OperationContext } from './operations.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput } from './schemas.js';
-
-const DBUS = {
-  destination: 'org.freedesktop.DBus',
-  path: '/org/freedesktop/DBus',
-  interface: 'org.freedesktop.DBus',
-};
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { busInput } from '../mcp/schemas.js';
+import { listServices } from '../queries/list-services.js';
 
 const serviceEntry = z.object({
   name: z.string(),
@@ -30,78 +21,13 @@ const output = z.object({
   services: z.array(serviceEntry),
 });
 
-async function busMethod(
-  deps: ToolDeps,
-  conn: BusConnection,
-  octx: OperationContext,
-  member: string,
-  body: unknown[] = [],
-) {
-  const signature = body.length ? 's' : '';
-  return (await queuedCall(deps, conn, { ...DBUS, member, signature, body }, octx)).body;
-}
-
-async function processName(pid: number): Promise<string | undefined> {
-  try {
-    return (await readFile(`/proc/${pid}/comm`, 'utf8')).trim();
-  } catch {
-    return undefined;
-  }
-}
-
-export type ServiceEntry = z.infer<typeof serviceEntry>;
-
-/**
- * The services on a bus (shared by the list_services tool, the dbus://{bus}/services resource and
- * name completion). `owners: false` skips the per-name owner, pid and process look-ups.
- */
-export async function listServices(
-  deps: ToolDeps,
-  bus: BusKind,
-  options: { includeUnique: boolean; owners?: boolean },
-  octx: OperationContext,
-): Promise<ServiceEntry[]> {
-  const { includeUnique, owners = true } = options;
-  const req = { bus, ...DBUS, member: 'ListNames', access: 'call' as const };
-  return guarded(deps, req, octx, async (_auth, conn) => {
-    const [names] = (await busMethod(deps, conn, octx, 'ListNames')) as [string[]];
-    const [activatable] = (await busMethod(deps, conn, octx, 'ListActivatableNames')) as [string[]];
-    const activatableSet = new Set(activatable);
-    const all = new Set([...names.filter((n) => includeUnique || !n.startsWith(':')), ...activatable]);
-    const running = new Set(names);
-    const entries = await Promise.all(
-      [...all].sort().map(async (name) => {
-        const entry: z.infer<typeof serviceEntry> = {
-          name,
-          running: running.has(name),
-          activatable: activatableSet.has(name),
-        };
-        if (!entry.running || !owners) return entry;
-        try {
-          entry.owner = name.startsWith(':')
-            ? name
-            : ((await busMethod(deps, conn, octx, 'GetNameOwner', [name]))[0] as string);
-          const pid = (await busMethod(deps, conn, octx, 'GetConnectionUnixProcessID', [name]))[0];
-          entry.pid = Number(pid);
-          const proc = await processName(entry.pid);
-          if (proc) entry.process = proc;
-        } catch {
-          // The owner left between ListNames and the look-up, or the bus will not tell: keep the name.
-        }
-        return entry;
-      }),
-    );
-    return entries;
-  });
-}
-
 const input = z.object({
   bus: busInput,
   include_unique: z.boolean().default(false).describe('Also list unique connection names (:1.x).'),
 });
 
-export function registerListServices(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerListServices(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'list_services',
     {
       title: 'List D-Bus services',
@@ -116,7 +42,7 @@ export function registerListServices(server: McpServer, deps: ToolDeps) {
     async ({ bus, include_unique }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const services = await listServices(deps, bus, { includeUnique: include_unique }, octx);
+        const services = await listServices(deps.gate, bus, { includeUnique: include_unique }, octx);
         return dataResult({ bus, count: services.length, services });
       } catch (e) {
         return errorResult(e);

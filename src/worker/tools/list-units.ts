@@ -1,11 +1,11 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { managerRequest, systemdMissing } from '../desktop/systemd.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { managerInput } from '../mcp/schemas.js';
 import { globToRegExp } from '../policy/floor.js';
-import type { ToolDeps } from './deps.js';
-import { taskRequest } from './desktop-common.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { SYSTEMD, managerBus, managerInput, systemdMissing } from './systemd-common.js';
 
 type Row = [string, string, string, string, string, string, string, number, string, string];
 
@@ -32,8 +32,8 @@ const input = z.object({
   max: z.number().int().min(1).max(5000).default(500).describe('Most units to return.'),
 });
 
-export function registerListUnits(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerListUnits(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'list_units',
     {
       title: 'List systemd units',
@@ -49,17 +49,10 @@ export function registerListUnits(server: McpServer, deps: ToolDeps) {
     async ({ manager, pattern, state, max }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const bus = managerBus(manager);
-        const req = taskRequest(bus, { ...SYSTEMD, member: 'ListUnits' }, 'read');
-        const rows = await guarded(deps, req, octx, async (_a, conn) => {
+        const req = managerRequest(manager, 'ListUnits', 'read');
+        const rows = await deps.gate.run(req, octx, async (op) => {
           try {
-            const reply = await queuedCall(
-              deps,
-              conn,
-              { ...SYSTEMD, member: 'ListUnits', noAutoStart: true },
-              octx,
-            );
-            return (reply.body[0] ?? []) as Row[];
+            return ((await op.call()).body[0] ?? []) as Row[];
           } catch (e) {
             throw systemdMissing(e, manager);
           }

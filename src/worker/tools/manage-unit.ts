@@ -1,12 +1,12 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import { armSignal } from '../signals/once.js';
-import type { ToolDeps } from './deps.js';
-import { taskRequest } from './desktop-common.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { SYSTEMD, managerBus, managerInput, systemdMissing, unitName } from './systemd-common.js';
+import { SYSTEMD } from '../dbus/well-known.js';
+import { managerBus, managerRequest, systemdMissing, unitName } from '../desktop/systemd.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { managerInput } from '../mcp/schemas.js';
 
 const METHODS = {
   start: 'StartUnit',
@@ -35,8 +35,8 @@ const input = z.object({
   manager: managerInput,
 });
 
-export function registerManageUnit(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerManageUnit(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'manage_unit',
     {
       title: 'Start, stop, restart or reload a systemd unit',
@@ -60,28 +60,18 @@ export function registerManageUnit(server: McpServer, deps: ToolDeps) {
       try {
         const unit = unitName(given);
         const bus = managerBus(manager);
-        const member = METHODS[action];
-        const req = taskRequest(bus, { ...SYSTEMD, member }, 'system_change', [unit, 'replace']);
-        const done = await guarded(deps, req, octx, async (_a, conn) => {
+        const req = managerRequest(manager, METHODS[action], 'system_change', [unit, 'replace']);
+        const done = await deps.gate.run(req, octx, async (op) => {
           // systemd emits JobRemoved only to subscribed clients; listen before the call can finish the job.
           const release = await deps.signals.retainSystemd(bus);
-          const armed = await armSignal(conn, {
-            sender: SYSTEMD.destination,
-            path: SYSTEMD.path,
-            interface: SYSTEMD.interface,
-            member: 'JobRemoved',
-          }).catch(async (e: unknown) => {
-            await release();
-            throw e;
-          });
+          const armed = await op
+            .watch({ path: SYSTEMD.path, interface: SYSTEMD.interface, member: 'JobRemoved' })
+            .catch(async (e: unknown) => {
+              await release();
+              throw e;
+            });
           try {
-            const reply = await queuedCall(
-              deps,
-              conn,
-              { ...SYSTEMD, member, signature: 'ss', body: [unit, 'replace'] },
-              octx,
-            );
-            const job = String(reply.body[0]);
+            const job = String((await op.call()).body[0]);
             let result = 'queued';
             const deadline = Date.now() + JOB_WAIT_MS;
             while (Date.now() < deadline) {

@@ -1,13 +1,14 @@
-import type { McpServer } from '@modelcontextprotocol/server';
-import { Variant } from 'dbus-next';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import type { ToolDeps } from './deps.js';
-import { PROPERTIES, isServiceMissing, taskRequest, unavailable } from './desktop-common.js';
-import type { PlayerState } from './media-players.js';
-import { MPRIS_PATH, PLAYER_IFACE, playerName, playerNames, playerState } from './media-players.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
+import { MPRIS } from '../dbus/well-known.js';
+import { isServiceMissing, taskRequest, unavailable } from '../desktop/common.js';
+import type { PlayerState } from '../desktop/media-players.js';
+import { playerName, playerNames, playerState } from '../desktop/media-players.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import type { OperationRequest } from '../policy/index.js';
 
 const ACTIONS = [
   'list',
@@ -55,8 +56,8 @@ const input = z.object({
   value: z.number().finite().optional().describe('seek: seconds (relative); volume: 0.0–1.0.'),
 });
 
-export function registerMediaControl(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerMediaControl(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'media_control',
     {
       title: 'Control media players',
@@ -73,11 +74,10 @@ export function registerMediaControl(server: McpServer, deps: ToolDeps) {
     async ({ action, player, value }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const conn = deps.buses.get('session');
-        const names = await playerNames(deps, conn, octx);
+        const names = await playerNames(deps.gate, octx);
         if (action === 'list') {
           const players = await Promise.all(
-            names.map((n) => playerState(deps, n, octx).catch(() => ({ player: n }))),
+            names.map((n) => playerState(deps.gate, n, octx).catch(() => ({ player: n }))),
           );
           return dataResult({ action, players });
         }
@@ -92,41 +92,43 @@ export function registerMediaControl(server: McpServer, deps: ToolDeps) {
           }
         } else {
           const states = await Promise.all(
-            names.map((n) => playerState(deps, n, octx).catch(() => undefined)),
+            names.map((n) => playerState(deps.gate, n, octx).catch(() => undefined)),
           );
           target = states.find((s) => s?.status === 'Playing')?.player ?? (names[0] as string);
         }
         if (action !== 'now_playing') {
-          const base = { destination: target, path: MPRIS_PATH, interface: PLAYER_IFACE };
+          const base = { destination: target, path: MPRIS.path, interface: MPRIS.player };
           const needValue = (what: string) => {
-            if (value === undefined) throw new AppError('USAGE', `action ${action} needs value (${what})`);
+            if (value === undefined) {
+              throw new AppError('INVALID_ARGUMENT', `action ${action} needs value (${what})`);
+            }
             return value;
           };
-          let call;
-          let req;
+          let req: OperationRequest;
           if (action === 'seek') {
-            const us = BigInt(Math.round(needValue('seconds, relative') * 1e6));
-            req = taskRequest('session', { ...base, member: 'Seek' }, 'media', [String(us)]);
-            call = { ...base, member: 'Seek', signature: 'x', body: [us] };
+            // Microseconds as a decimal string: the whole int64 range, exactly.
+            const us = String(Math.round(needValue('seconds, relative') * 1e6));
+            req = taskRequest('session', { ...base, member: 'Seek' }, 'media', {
+              signature: 'x',
+              args: [us],
+            });
           } else if (action === 'volume') {
             const v = needValue('0.0 to 1.0');
-            if (v < 0 || v > 1) throw new AppError('USAGE', `volume must be between 0.0 and 1.0, got ${v}`);
-            req = taskRequest('session', { ...base, member: 'Volume' }, 'media', [v], 'set');
-            call = {
-              ...base,
-              interface: PROPERTIES,
-              member: 'Set',
-              signature: 'ssv',
-              body: [PLAYER_IFACE, 'Volume', new Variant('d', v)],
-            };
+            if (v < 0 || v > 1) {
+              throw new AppError('INVALID_ARGUMENT', `volume must be between 0.0 and 1.0, got ${v}`);
+            }
+            // A property write of Volume (d), sent as Properties.Set.
+            req = taskRequest('session', { ...base, member: 'Volume' }, 'media', {
+              access: 'set',
+              signature: 'd',
+              args: [v],
+            });
           } else {
-            const member = METHODS[action] as string;
-            req = taskRequest('session', { ...base, member }, 'media');
-            call = { ...base, member };
+            req = taskRequest('session', { ...base, member: METHODS[action] as string }, 'media');
           }
-          await guarded(deps, req, octx, async (_a, c) => {
+          await deps.gate.run(req, octx, async (op) => {
             try {
-              return await queuedCall(deps, c, { ...call, noAutoStart: true }, octx);
+              return await op.call();
             } catch (e) {
               if (isServiceMissing(e))
                 throw unavailable(`The media player ${target} went away`, 'Call media_control list.', e);
@@ -134,7 +136,7 @@ export function registerMediaControl(server: McpServer, deps: ToolDeps) {
             }
           });
         }
-        const now_playing: PlayerState = await playerState(deps, target, octx);
+        const now_playing: PlayerState = await playerState(deps.gate, target, octx);
         return dataResult({ action, player: target, now_playing });
       } catch (e) {
         return errorResult(e);

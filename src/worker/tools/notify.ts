@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
-import { Variant } from 'dbus-next';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDeps } from './deps.js';
-import { isServiceMissing, taskRequest, unavailable } from './desktop-common.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
+import { isServiceMissing, taskRequest, unavailable } from '../desktop/common.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 
 const TARGET = {
   destination: 'org.freedesktop.Notifications',
@@ -36,8 +35,8 @@ const input = z.object({
   actions: z.array(action).max(10).default([]).describe('Buttons: labels or {key, label}.'),
 });
 
-export function registerNotify(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerNotify(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'notify',
     {
       title: 'Show a desktop notification',
@@ -57,22 +56,18 @@ export function registerNotify(server: McpServer, deps: ToolDeps) {
       try {
         const list = actions.map((a) => (typeof a === 'string' ? { key: a, label: a } : a));
         const flat = list.flatMap((a) => [a.key, a.label]);
-        const hints = { urgency: new Variant('y', URGENCY[urgency]) };
-        const body = [app_name, 0, '', title, message, flat, hints, timeout_ms];
-        const req = taskRequest('session', TARGET, 'notify', [
-          app_name,
-          0,
-          '',
-          title,
-          message,
-          flat,
-          {},
-          timeout_ms,
-        ]);
-        const id = await guarded(deps, req, octx, async (_auth, conn) => {
+        // Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout).
+        const hints = { urgency: { signature: 'y', value: URGENCY[urgency] } };
+        const args = [app_name, 0, '', title, message, flat, hints, timeout_ms];
+        // A task tool may start the service its task needs: the notification daemon is often activatable.
+        const req = taskRequest('session', TARGET, 'notify', {
+          signature: 'susssasa{sv}i',
+          args,
+          autoStart: true,
+        });
+        const id = await deps.gate.run(req, octx, async (op) => {
           try {
-            const reply = await queuedCall(deps, conn, { ...TARGET, signature: 'susssasa{sv}i', body }, octx);
-            return Number(reply.body[0]);
+            return Number((await op.call()).body[0]);
           } catch (e) {
             if (!isServiceMissing(e)) throw e;
             throw unavailable(

@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext, withProgress } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 import { MAX_READ_COUNT, MAX_READ_WAIT_MS } from '../signals/hub.js';
-import type { ToolDeps } from './deps.js';
-import { whileWaiting } from './desktop-common.js';
-import { operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
 
 const signalEvent = z.object({
   seq: z.number().describe('Position in this subscription, from 1; a gap means signals were dropped.'),
@@ -38,8 +37,8 @@ const input = z.object({
     .describe('How long to wait when nothing is buffered yet (milliseconds).'),
 });
 
-export function registerReadSignals(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerReadSignals(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'read_signals',
     {
       title: 'Read collected D-Bus signals',
@@ -56,7 +55,7 @@ export function registerReadSignals(server: McpServer, deps: ToolDeps) {
       try {
         const octx = operationContext(ctx);
         const reading = deps.signals.read(subscription_id, { max, waitMs: wait_ms, signal: octx.signal });
-        const result = await whileWaiting(octx, 'waiting for signals', wait_ms, reading);
+        const result = await withProgress(octx, 'waiting for signals', reading, wait_ms);
         const summary = `${result.signals.length} signal(s)${result.dropped ? `, ${result.dropped} dropped` : ''}`;
         return dataResult({ ...result }, summary);
       } catch (e) {

@@ -1,14 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
-import { Variant } from 'dbus-next';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import { toDBus } from '../dbus/values/index.js';
-import { formatType, parseSingleType } from '../dbus/signature.js';
-import type { ToolDeps } from './deps.js';
-import { propertiesCall } from './get-property.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput, interfaceInput, pathInput, serviceInput } from './schemas.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { autoStartInput, busInput, interfaceInput, pathInput, serviceInput } from '../mcp/schemas.js';
 
 const output = z.object({
   service: z.string(),
@@ -26,10 +21,11 @@ const input = z.object({
   property: z.string().min(1),
   value: z.unknown().describe('New value as JSON (see docs/TOOLS.md for how each D-Bus type is written).'),
   signature: z.string().optional().describe('D-Bus type of the value; default: from introspection.'),
+  auto_start: autoStartInput,
 });
 
-export function registerSetProperty(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerSetProperty(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'set_property',
     {
       title: 'Write a D-Bus property',
@@ -42,7 +38,7 @@ export function registerSetProperty(server: McpServer, deps: ToolDeps) {
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
-    async ({ bus, service, path, interface: iface, property, value, signature }, ctx) => {
+    async ({ bus, service, path, interface: iface, property, value, signature, auto_start }, ctx) => {
       const octx = operationContext(ctx);
       try {
         const req = {
@@ -53,36 +49,13 @@ export function registerSetProperty(server: McpServer, deps: ToolDeps) {
           member: property,
           access: 'set' as const,
           args: [value],
+          ...(signature !== undefined ? { signature } : {}),
+          autoStart: auto_start,
         };
-        const sent = await guarded(deps, req, octx, async (_auth, conn) => {
-          let type;
-          if (signature !== undefined) type = parseSingleType(signature);
-          else {
-            const info = await conn.introspection.property(service, path, iface, property, octx);
-            if (!info) {
-              throw new AppError(
-                'SIGNATURE_UNKNOWN',
-                `introspection of ${service} ${path} does not list property ${iface}.${property}; pass \`signature\``,
-              );
-            }
-            if (info.access === 'read') {
-              throw new AppError(
-                'USAGE',
-                `property ${iface}.${property} is read-only (introspection says access="read")`,
-              );
-            }
-            type = parseSingleType(info.type);
-          }
-          const sig = formatType(type);
-          const variant = new Variant(sig, toDBus(type, value, 'value'));
-          await propertiesCall(
-            deps,
-            conn,
-            { service, path },
-            { member: 'Set', signature: 'ssv', body: [iface, property, variant] },
-            octx,
-          );
-          return sig;
+        // Sent as Properties.Set(interface, property, variant of the property's type).
+        const sent = await deps.gate.run(req, octx, async (op) => {
+          await op.call();
+          return op.valueSignature ?? '';
         });
         return dataResult({ service, path, interface: iface, property, signature: sent });
       } catch (e) {

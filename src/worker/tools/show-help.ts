@@ -1,10 +1,10 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { SAFETY_LEVELS } from '../../shared/config.js';
+import type { WorkerDeps } from '../deps.js';
+import { dataResult } from '../mcp/result.js';
+import type { ToolMap } from '../mcp/tool-descriptions.js';
 import { FORBIDDEN_SUMMARY, LEVEL_SUMMARIES, describeLevels } from '../policy/index.js';
-import type { ToolDeps } from './deps.js';
-import { registeredTools } from './registry.js';
-import { dataResult } from './result.js';
 
 const CHANGE_LEVEL =
   'An operator changes the level, never the agent: SAFETY_LEVEL in /etc/dbus-mcp/config or ' +
@@ -23,8 +23,9 @@ const output = z.object({
 
 const input = z.object({});
 
-export function registerShowHelp(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+/** `tools` names the server's tools (the index passes the map it is building, show_help included). */
+export function registerShowHelp(server: McpServer, deps: WorkerDeps, tools: () => ToolMap): RegisteredTool {
+  return server.registerTool(
     'show_help',
     {
       title: 'What this server can do',
@@ -37,7 +38,7 @@ export function registerShowHelp(server: McpServer, deps: ToolDeps) {
     },
     async () => {
       const level = deps.config().SAFETY_LEVEL;
-      const tools = Object.entries(registeredTools(server))
+      const listed = Object.entries(tools())
         .filter(([, t]) => t.enabled)
         .map(([name, t]) => ({ name, ...(t.title ? { title: t.title } : {}) }));
       const data = {
@@ -45,7 +46,7 @@ export function registerShowHelp(server: McpServer, deps: ToolDeps) {
         levels: { ...LEVEL_SUMMARIES },
         forbidden: FORBIDDEN_SUMMARY,
         how_to_change: CHANGE_LEVEL,
-        tools,
+        tools: listed,
         start_here:
           'list_services → introspect (service, path) → get_property / call_method. explain_policy tells in ' +
           'advance whether an operation is allowed. Values are typed JSON (docs/TOOLS.md).',

@@ -1,12 +1,19 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import type { ToolDeps } from './deps.js';
-import { isServiceMissing } from './desktop-common.js';
-import type { OperationContext } from './operations.js';
-import { operationContext } from './operations.js';
-import { dataResult, describeError, errorResult } from './result.js';
-import { localHost, readHost, readNetwork, readPower, readSessions, readTime } from './status-sections.js';
+import { isServiceMissing } from '../desktop/common.js';
+import {
+  localHost,
+  readHost,
+  readNetwork,
+  readPower,
+  readSessions,
+  readTime,
+} from '../desktop/status-sections.js';
+import type { WorkerDeps } from '../deps.js';
+import type { OperationContext } from '../mcp/context.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, describeError, errorResult } from '../mcp/result.js';
 
 const SECTIONS = {
   power: { read: readPower, service: 'org.freedesktop.UPower' },
@@ -30,10 +37,10 @@ const output = z.object(
   Object.fromEntries(Object.keys(SECTIONS).map((k) => [k, section])) as Record<SectionName, typeof section>,
 );
 
-async function runSection(deps: ToolDeps, octx: OperationContext, key: SectionName) {
+async function runSection(deps: WorkerDeps, octx: OperationContext, key: SectionName) {
   const { read, service } = SECTIONS[key];
   try {
-    return { available: true, service, ...(await read(deps, octx)) };
+    return { available: true, service, ...(await read(deps.gate, octx)) };
   } catch (e) {
     const absent = isServiceMissing(e) || (e instanceof AppError && e.code === 'DBUS_CONNECT_FAILED');
     const info = describeError(e);
@@ -55,8 +62,8 @@ const input = z.object({
     .describe('Only these sections (default: all).'),
 });
 
-export function registerStatus(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerStatus(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'status',
     {
       title: 'System status overview',

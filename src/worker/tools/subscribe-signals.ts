@@ -1,10 +1,9 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { buildMatchRule, validateFilter } from '../signals/match-rule.js';
-import type { ToolDeps } from './deps.js';
-import { guarded, operationContext } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { busInput } from './schemas.js';
+import type { WorkerDeps } from '../deps.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { busInput } from '../mcp/schemas.js';
 
 const output = z.object({
   subscription_id: z.string().describe('Pass to read_signals and unsubscribe_signals.'),
@@ -29,8 +28,8 @@ const input = z.object({
   arg0: z.string().optional().describe('Only signals whose first argument is this string.'),
 });
 
-export function registerSubscribeSignals(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerSubscribeSignals(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'subscribe_signals',
     {
       title: 'Subscribe to D-Bus signals',
@@ -50,20 +49,8 @@ export function registerSubscribeSignals(server: McpServer, deps: ToolDeps) {
     async (args, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const filter = validateFilter(args);
-        const rule = buildMatchRule(filter);
-        // Judged as a read of the sender (so an operator deny rule on a service covers its signals).
-        const req = {
-          bus: filter.bus,
-          destination: filter.sender ?? 'org.freedesktop.DBus',
-          path: filter.path ?? filter.path_namespace ?? '/org/freedesktop/DBus',
-          interface: 'org.freedesktop.DBus',
-          member: 'AddMatch',
-          access: 'call' as const,
-          kind: 'read' as const,
-          args: [rule],
-        };
-        const info = await guarded(deps, req, octx, () => deps.signals.subscribe(filter));
+        // The hub has the policy judge it as a read of the sender (a deny rule on a service covers its signals).
+        const info = await deps.signals.subscribe(args, octx);
         const config = deps.config();
         return dataResult({
           subscription_id: info.id,

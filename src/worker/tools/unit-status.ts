@@ -1,14 +1,17 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { DBusCallError } from '../../shared/errors.js';
-import type { BusConnection } from '../dbus/connection.js';
 import type { JsonValue } from '../dbus/values/index.js';
-import type { ToolDeps } from './deps.js';
-import { getAll, num, taskRequest } from './desktop-common.js';
-import type { OperationContext } from './operations.js';
-import { guarded, operationContext, queuedCall } from './operations.js';
-import { dataResult, errorResult } from './result.js';
-import { SYSTEMD, managerBus, managerInput, systemdMissing, unitName, usecToIso } from './systemd-common.js';
+import { SYSTEMD } from '../dbus/well-known.js';
+import { num } from '../desktop/common.js';
+import type { Manager } from '../desktop/systemd.js';
+import { managerBus, managerRequest, systemdMissing, unitName, usecToIso } from '../desktop/systemd.js';
+import type { WorkerDeps } from '../deps.js';
+import type { OperationContext } from '../mcp/context.js';
+import { operationContext } from '../mcp/context.js';
+import { dataResult, errorResult } from '../mcp/result.js';
+import { managerInput } from '../mcp/schemas.js';
+import { readProperties } from '../queries/properties.js';
 
 const output = z.object({
   manager: z.enum(['user', 'system']),
@@ -35,15 +38,17 @@ const output = z.object({
 const NO_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
 
 /** The unit's object path: GetUnit, else LoadUnit (which loads a unit file that is not loaded yet). */
-async function unitPath(deps: ToolDeps, conn: BusConnection, unit: string, octx: OperationContext) {
-  const call = (member: string) =>
-    queuedCall(deps, conn, { ...SYSTEMD, member, signature: 's', body: [unit], noAutoStart: true }, octx);
+async function unitPath(deps: WorkerDeps, manager: Manager, unit: string, octx: OperationContext) {
+  const ask = (member: string) =>
+    deps.gate.run(managerRequest(manager, member, 'read', [unit]), octx, async (op) =>
+      String((await op.call()).body[0]),
+    );
   try {
-    return String((await call('GetUnit')).body[0]);
+    return await ask('GetUnit');
   } catch (e) {
     if (!(e instanceof DBusCallError) || e.dbusName !== NO_UNIT) throw e;
     try {
-      return String((await call('LoadUnit')).body[0]);
+      return await ask('LoadUnit');
     } catch {
       return undefined;
     }
@@ -55,8 +60,8 @@ const input = z.object({
   manager: managerInput,
 });
 
-export function registerUnitStatus(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerUnitStatus(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'unit_status',
     {
       title: 'Status of a systemd unit',
@@ -73,58 +78,52 @@ export function registerUnitStatus(server: McpServer, deps: ToolDeps) {
       try {
         const unit = unitName(given);
         const bus = managerBus(manager);
-        const req = taskRequest(bus, { ...SYSTEMD, member: 'GetUnit' }, 'read', [unit]);
-        const data = await guarded(deps, req, octx, async (_a, conn) => {
-          try {
-            const path = await unitPath(deps, conn, unit, octx);
-            if (!path) return { manager, unit, loaded: false };
-            const target = { destination: SYSTEMD.destination, path };
-            const u = await getAll(
-              deps,
-              conn,
-              { ...target, interface: 'org.freedesktop.systemd1.Unit' },
-              octx,
-            );
-            const s: Record<string, JsonValue> = unit.endsWith('.service')
-              ? await getAll(
-                  deps,
-                  conn,
-                  { ...target, interface: 'org.freedesktop.systemd1.Service' },
-                  octx,
-                ).catch(() => ({}))
-              : {};
-            const pick = (v: JsonValue | undefined) => (typeof v === 'string' && v !== '' ? v : undefined);
-            const service = Object.fromEntries(
-              Object.entries({
-                main_pid: num(s.MainPID),
-                result: pick(s.Result),
-                restarts: num(s.NRestarts),
-                memory_bytes: num(s.MemoryCurrent),
-              }).filter(
-                ([, v]) => v !== undefined && !(typeof v === 'number' && v >= Number.MAX_SAFE_INTEGER),
-              ),
-            );
-            return Object.fromEntries(
-              Object.entries({
-                manager,
-                unit,
-                loaded: u.LoadState !== 'not-found',
-                description: pick(u.Description),
-                load_state: pick(u.LoadState),
-                active_state: pick(u.ActiveState),
-                sub_state: pick(u.SubState),
-                unit_file_state: pick(u.UnitFileState),
-                fragment_path: pick(u.FragmentPath),
-                active_since:
-                  u.ActiveEnterTimestamp !== undefined ? usecToIso(u.ActiveEnterTimestamp) : undefined,
-                state_changed:
-                  u.StateChangeTimestamp !== undefined ? usecToIso(u.StateChangeTimestamp) : undefined,
-                service: Object.keys(service).length > 0 ? service : undefined,
-              }).filter(([, v]) => v !== undefined),
-            );
-          } catch (e) {
-            throw systemdMissing(e, manager);
-          }
+        const read = async () => {
+          const path = await unitPath(deps, manager, unit, octx);
+          if (!path) return { manager, unit, loaded: false };
+          const object = { bus, destination: SYSTEMD.destination, path };
+          const u = await readProperties(
+            deps.gate,
+            { ...object, interface: 'org.freedesktop.systemd1.Unit' },
+            octx,
+          );
+          const s: Record<string, JsonValue> = unit.endsWith('.service')
+            ? await readProperties(
+                deps.gate,
+                { ...object, interface: 'org.freedesktop.systemd1.Service' },
+                octx,
+              ).catch(() => ({}))
+            : {};
+          const pick = (v: JsonValue | undefined) => (typeof v === 'string' && v !== '' ? v : undefined);
+          const service = Object.fromEntries(
+            Object.entries({
+              main_pid: num(s.MainPID),
+              result: pick(s.Result),
+              restarts: num(s.NRestarts),
+              memory_bytes: num(s.MemoryCurrent),
+            }).filter(([, v]) => v !== undefined && !(typeof v === 'number' && v >= Number.MAX_SAFE_INTEGER)),
+          );
+          return Object.fromEntries(
+            Object.entries({
+              manager,
+              unit,
+              loaded: u.LoadState !== 'not-found',
+              description: pick(u.Description),
+              load_state: pick(u.LoadState),
+              active_state: pick(u.ActiveState),
+              sub_state: pick(u.SubState),
+              unit_file_state: pick(u.UnitFileState),
+              fragment_path: pick(u.FragmentPath),
+              active_since:
+                u.ActiveEnterTimestamp !== undefined ? usecToIso(u.ActiveEnterTimestamp) : undefined,
+              state_changed:
+                u.StateChangeTimestamp !== undefined ? usecToIso(u.StateChangeTimestamp) : undefined,
+              service: Object.keys(service).length > 0 ? service : undefined,
+            }).filter(([, v]) => v !== undefined),
+          );
+        };
+        const data = await read().catch((e: unknown) => {
+          throw systemdMissing(e, manager);
         });
         return dataResult(data);
       } catch (e) {

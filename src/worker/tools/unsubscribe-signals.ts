@@ -1,7 +1,7 @@
-import type { McpServer } from '@modelcontextprotocol/server';
+import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import type { ToolDeps } from './deps.js';
-import { dataResult, errorResult } from './result.js';
+import type { WorkerDeps } from '../deps.js';
+import { dataResult, errorResult } from '../mcp/result.js';
 
 const output = z.object({
   subscription_id: z.string(),
@@ -13,8 +13,8 @@ const output = z.object({
 
 const input = z.object({ subscription_id: z.string().min(1).describe('From subscribe_signals.') });
 
-export function registerUnsubscribeSignals(server: McpServer, deps: ToolDeps) {
-  server.registerTool(
+export function registerUnsubscribeSignals(server: McpServer, deps: WorkerDeps): RegisteredTool {
+  return server.registerTool(
     'unsubscribe_signals',
     {
       title: 'End a D-Bus signal subscription',

@@ -29,3 +29,11 @@ export const autoStartInput = z
 export const jsonValue = z.unknown();
 
 export const errorInfo = z.object({ name: z.string(), message: z.string() }).loose();
+
+/** Which systemd manager the systemd tools talk to. */
+export const managerInput = z
+  .enum(['user', 'system'])
+  .default('user')
+  .describe(
+    '"user": the user\'s service manager (session bus, default); "system": the system manager (system bus).',
+  );

@@ -1,20 +1,17 @@
 import type { McpServer, ReadResourceResult } from '@modelcontextprotocol/server';
 import { ResourceTemplate } from '@modelcontextprotocol/server';
-import { AppError } from '../shared/errors.js';
-import type { BusKind } from './dbus/types.js';
-import { isValidObjectPath } from './dbus/names.js';
-import type { ToolDeps } from './tools/deps.js';
-import { introspectObject } from './tools/introspect.js';
-import { listServices } from './tools/list-services.js';
-
-/** Completions are cut at the protocol's 100 values. */
-const MAX_COMPLETIONS = 100;
-const BUSES: BusKind[] = ['session', 'system'];
+import { AppError } from '../../shared/errors.js';
+import type { BusKind } from '../dbus/types.js';
+import { BUS_KINDS } from '../dbus/types.js';
+import type { WorkerDeps } from '../deps.js';
+import { introspectObject } from '../queries/introspect.js';
+import { listServices } from '../queries/list-services.js';
+import { completers } from './completers.js';
 
 function parseBus(value: unknown): BusKind {
   if (value === 'session' || value === 'system') return value;
   throw new AppError(
-    'USAGE',
+    'INVALID_ARGUMENT',
     `unknown bus ${JSON.stringify(value)} in resource URI: expected session or system`,
   );
 }
@@ -27,64 +24,19 @@ const json = (uri: string, data: unknown): ReadResourceResult => ({
   contents: [{ uri, mimeType: 'application/json', text: JSON.stringify(data, null, 2) }],
 });
 
-/** Completion of `bus`, `service` (names on that bus) and `path` (children known from introspection). */
-export function completers(deps: ToolDeps) {
-  const bus = (value: string) => BUSES.filter((b) => b.startsWith(value));
-  const service = async (value: string, context?: { arguments?: Record<string, string> }) => {
-    const kind = context?.arguments?.bus === 'system' ? 'system' : 'session';
-    try {
-      const services = await listServices(
-        deps,
-        kind,
-        { includeUnique: value.startsWith(':'), owners: false },
-        {},
-      );
-      return services
-        .map((s) => s.name)
-        .filter((n) => n.startsWith(value))
-        .slice(0, MAX_COMPLETIONS);
-    } catch {
-      return [];
-    }
-  };
-  /** Paths are completed one level at a time: the known children of the deepest complete prefix. */
-  const path = async (value: string, context?: { arguments?: Record<string, string> }) => {
-    const kind = context?.arguments?.bus === 'system' ? 'system' : 'session';
-    const name = context?.arguments?.service;
-    if (!name) return [];
-    const absolute = value.startsWith('/') ? value : `/${value}`;
-    const cut = absolute.lastIndexOf('/');
-    const parent = cut <= 0 ? '/' : absolute.slice(0, cut);
-    const partial = absolute.slice(cut + 1);
-    if (!isValidObjectPath(parent)) return [];
-    try {
-      const node = await introspectObject(deps, kind, name, parent, {});
-      const prefix = parent === '/' ? '/' : `${parent}/`;
-      const withSlash = value.startsWith('/');
-      return node.children
-        .filter((c) => c.startsWith(partial))
-        .map((c) => (withSlash ? `${prefix}${c}` : `${prefix}${c}`.slice(1)))
-        .slice(0, MAX_COMPLETIONS);
-    } catch {
-      return [];
-    }
-  };
-  return { bus, service, path };
-}
-
 /**
  * The bus as resources: `dbus://{bus}/services` (the service list) and
  * `dbus://{bus}/{service}/{+path}` (structured introspection of one object; the root object is
  * `dbus://{bus}/{service}/`). Reads go through the same policy as the tools.
  */
-export function registerResources(server: McpServer, deps: ToolDeps): void {
+export function registerResources(server: McpServer, deps: WorkerDeps): void {
   const complete = completers(deps);
 
   server.registerResource(
     'services',
     new ResourceTemplate('dbus://{bus}/services', {
       list: async () => ({
-        resources: BUSES.map((bus) => ({
+        resources: BUS_KINDS.map((bus) => ({
           uri: `dbus://${bus}/services`,
           name: `${bus} bus services`,
           mimeType: 'application/json',
@@ -100,7 +52,12 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     },
     async (uri, variables, ctx) => {
       const bus = parseBus(one(variables.bus));
-      const services = await listServices(deps, bus, { includeUnique: false }, { signal: ctx.mcpReq.signal });
+      const services = await listServices(
+        deps.gate,
+        bus,
+        { includeUnique: false },
+        { signal: ctx.mcpReq.signal },
+      );
       return json(uri.href, { bus, count: services.length, services });
     },
   );
@@ -113,7 +70,7 @@ export function registerResources(server: McpServer, deps: ToolDeps): void {
     const bus = parseBus(one(variables.bus));
     const service = decodeURIComponent(one(variables.service));
     const path = `/${decodeURIComponent(one(variables.path))}`;
-    const node = await introspectObject(deps, bus, service, path, { signal });
+    const node = await introspectObject(deps.gate, bus, service, path, { signal });
     return json(uri.href, { bus, service, path, interfaces: node.interfaces, children: node.children });
   };
 

@@ -2,8 +2,8 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { AppError, DBusCallError } from '../../../../src/shared/errors.js';
-import { unavailable } from '../../../../src/worker/tools/desktop-common.js';
-import { ERROR_META_KEY, dataResult, errorResult as toResult } from '../../../../src/worker/tools/result.js';
+import { unavailable } from '../../../../src/worker/desktop/common.js';
+import { ERROR_META_KEY, dataResult, errorResult as toResult } from '../../../../src/worker/mcp/result.js';
 
 /** errorResult, known not to be an input_required answer (only ConfirmationNeeded makes one). */
 const errorResult = (e: unknown) => toResult(e) as CallToolResult;

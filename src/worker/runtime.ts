@@ -1,17 +1,18 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
-import { BusManager } from './dbus/connection.js';
+import { ClientLogLevels, clientTappedLogger } from './client-log.js';
+import type { WorkerDeps } from './deps.js';
+import { Gate } from './gate/gate.js';
+import type { ToolMap } from './mcp/tool-descriptions.js';
+import { describeLevelOnTools } from './mcp/tool-descriptions.js';
 import type { PolicyState } from './policy/index.js';
 import { PolicyEngine, loadRules } from './policy/index.js';
+import { registerPrompts } from './prompts/index.js';
+import { registerResources } from './resources/bus.js';
+import { registerSignalResources } from './resources/signals.js';
 import { SignalHub } from './signals/hub.js';
-import type { ToolDeps } from './tools/deps.js';
 import { registerTools } from './tools/index.js';
-import { describeLevelOnTools } from './tools/registry.js';
-import { ClientLogLevels, clientTappedLogger } from './client-log.js';
-import { registerPrompts } from './prompts.js';
-import { registerResources } from './resources.js';
-import { registerSignalResources } from './signal-resources.js';
 
 export const SERVER_NAME = 'dbus-mcp';
 
@@ -28,6 +29,8 @@ export interface WorkerRuntimeOptions {
 export interface WorkerRuntime {
   /** Makes the MCP server for this client (serveStdio pins one instance per connection). */
   factory: () => McpServer;
+  /** The tools registered on a server this runtime made (the SDK's handles, by name). */
+  toolsOf(server: McpServer): ToolMap;
   /** Applies a reloaded configuration: safety level, rules, limits; tells clients the tools changed. */
   updateConfig(config: Config): void;
   /**
@@ -55,38 +58,33 @@ function instructions(level: string): string {
 }
 
 /**
- * Builds everything one client's server needs: bus connections (lazy), the policy engine, the
- * call queue. Side-effect free until a tool runs; `close()` drops the bus connections.
+ * Builds everything one client's server needs: the gate (policy engine and the bus connections,
+ * opened lazily), the signal hub, the MCP servers. Side-effect free until a tool runs; `close()`
+ * ends subscriptions and drops the bus connections.
  */
 export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntime {
   let config = options.config;
   const env = options.env ?? process.env;
   const log = options.log;
-  const servers = new Set<McpServer>();
+  const servers = new Map<McpServer, ToolMap>();
   // Policy decisions and connection events also reach this client as MCP log notifications, at
   // the level it asked for.
   const logLevels = new ClientLogLevels();
-  const buses = new BusManager({
-    config: () => config,
-    log: clientTappedLogger(log, 'dbus', () => servers, logLevels),
-  });
   const policy = new PolicyEngine({
     config,
-    log: clientTappedLogger(log, 'policy', () => servers, logLevels),
+    log: clientTappedLogger(log, 'policy', () => servers.keys(), logLevels),
     clientId: options.clientId,
     rules: loadRules(config, env),
     state: options.policyState,
     onStateChange: options.onPolicyStateChange,
   });
-  const signals = new SignalHub({ buses, config: () => config, log: log.child({ component: 'signals' }) });
-  const deps: ToolDeps = {
+  const gate = new Gate({
     config: () => config,
-    log,
-    clientId: options.clientId,
-    buses,
+    log: clientTappedLogger(log, 'dbus', () => servers.keys(), logLevels),
     policy,
-    signals,
-  };
+  });
+  const signals = new SignalHub({ gate, config: () => config, log: log.child({ component: 'signals' }) });
+  const deps: WorkerDeps = { config: () => config, log, clientId: options.clientId, gate, signals };
   const baseDescriptions = new Map<string, string>();
 
   return {
@@ -103,13 +101,16 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
         },
       );
       logLevels.track(server);
-      registerTools(server, deps);
+      const tools = registerTools(server, deps);
       registerResources(server, deps);
       registerSignalResources(server, deps);
       registerPrompts(server, deps);
-      describeLevelOnTools(server, config.SAFETY_LEVEL, baseDescriptions);
-      servers.add(server);
+      describeLevelOnTools(tools, config.SAFETY_LEVEL, baseDescriptions);
+      servers.set(server, tools);
       return server;
+    },
+    toolsOf(server) {
+      return servers.get(server) ?? {};
     },
     updateConfig(next) {
       const levelChanged = next.SAFETY_LEVEL !== config.SAFETY_LEVEL;
@@ -123,28 +124,21 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
       config = next;
       policy.setConfig(next, rules);
       log.info({ level: next.SAFETY_LEVEL, levelChanged }, 'configuration applied');
-      for (const server of servers) {
+      for (const [server, tools] of servers) {
         // A new level rewrites tool descriptions (each update announces list_changed); new rules alone
         // change what tools may do too, so announce it either way.
-        describeLevelOnTools(server, next.SAFETY_LEVEL, baseDescriptions);
+        describeLevelOnTools(tools, next.SAFETY_LEVEL, baseDescriptions);
         if (!levelChanged && server.isConnected()) server.sendToolListChanged();
       }
     },
     connectAhead() {
-      try {
-        buses
-          .get('session')
-          .uniqueName()
-          .catch(() => {});
-      } catch {
-        // No usable session bus address: the first call says so.
-      }
+      gate.connectAhead();
     },
     async close() {
-      await Promise.allSettled([...servers].map((s) => s.close()));
+      await Promise.allSettled([...servers.keys()].map((s) => s.close()));
       // Subscriptions end (their match rules leave the bus) before the connections close.
       await signals.close();
-      await buses.closeAll();
+      await gate.close();
     },
   };
 }

@@ -1,16 +1,16 @@
 import type { GetPromptResult, McpServer } from '@modelcontextprotocol/server';
 import { completable } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { FORBIDDEN_SUMMARY, LEVEL_SUMMARIES } from './policy/index.js';
-import { completers } from './resources.js';
-import type { ToolDeps } from './tools/deps.js';
+import type { WorkerDeps } from '../deps.js';
+import { FORBIDDEN_SUMMARY, LEVEL_SUMMARIES } from '../policy/index.js';
+import { completers } from '../resources/completers.js';
 
 const userText = (text: string): GetPromptResult => ({
   messages: [{ role: 'user', content: { type: 'text', text } }],
 });
 
 /** Prompts that help an agent start well; their arguments complete from the live buses. */
-export function registerPrompts(server: McpServer, deps: ToolDeps): void {
+export function registerPrompts(server: McpServer, deps: WorkerDeps): void {
   const complete = completers(deps);
 
   server.registerPrompt(

@@ -2,15 +2,15 @@ import { randomBytes } from 'node:crypto';
 import { chmod, readFile, stat } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/server';
-import { Variant } from 'dbus-next';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
-import type { BusConnection } from '../dbus/connection.js';
-import { armSignal } from '../signals/once.js';
-import type { ToolDeps } from './deps.js';
-import { hasOwner, taskRequest, unavailable, unwrap, whileWaiting } from './desktop-common.js';
-import type { OperationContext } from './operations.js';
-import { guarded, queuedCall } from './operations.js';
+import { unwrapVariant } from '../dbus/values/index.js';
+import type { Gate } from '../gate/gate.js';
+import type { AuthorizedOperation } from '../gate/operation.js';
+import type { OperationContext } from '../mcp/context.js';
+import { withProgress } from '../mcp/context.js';
+import type { Config } from '../../shared/config.js';
+import { taskRequest, unavailable } from './common.js';
 import { ensureScreenshotDir, imageInfo, newShotPath, pruneShots, saveShot } from './screenshot-store.js';
 
 const PORTAL = 'org.freedesktop.portal.Desktop';
@@ -46,57 +46,45 @@ export function portalRequestPath(unique: string, token: string): string {
   return `${PORTAL_PATH}/request/${unique.slice(1).replace(/\./g, '_')}/${token}`;
 }
 
+const REQUEST = 'org.freedesktop.portal.Request';
+
+/**
+ * The portal's Screenshot request inside its judged operation: listen on the predicted request
+ * path, call, wait for the Response (the human may be asked), read the file it names.
+ */
 async function portalCapture(
-  deps: ToolDeps,
-  conn: BusConnection,
+  gate: Gate,
+  op: AuthorizedOperation,
+  token: string,
   octx: OperationContext,
 ): Promise<Buffer & { uri?: string }> {
-  const token = `dbus_mcp_${randomBytes(8).toString('hex')}`;
-  const requestPath = portalRequestPath(await conn.uniqueName(), token);
-  const response = { sender: PORTAL, interface: 'org.freedesktop.portal.Request', member: 'Response' };
+  const requestPath = portalRequestPath(await op.uniqueName(), token);
+  const response = { interface: REQUEST, member: 'Response' };
   // Listen on the predicted path before calling: the Response can follow the reply immediately.
-  let armed = await armSignal(conn, { ...response, path: requestPath });
+  let armed = await op.watch({ ...response, path: requestPath });
   try {
-    const options = {
-      handle_token: new Variant('s', token),
-      interactive: new Variant('b', false),
-      modal: new Variant('b', false),
-    };
-    const reply = await queuedCall(
-      deps,
-      conn,
-      {
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: 'org.freedesktop.portal.Screenshot',
-        member: 'Screenshot',
-        signature: 'sa{sv}',
-        body: ['', options],
-      },
-      octx,
-    );
-    const handle = String(reply.body[0]);
+    const handle = String((await op.call()).body[0]);
     if (handle !== requestPath) {
       // A portal older than 0.9 chose its own path.
       await armed.release();
-      armed = await armSignal(conn, { ...response, path: handle });
+      armed = await op.watch({ ...response, path: handle });
     }
     let msg;
     try {
-      msg = await whileWaiting(
+      msg = await withProgress(
         octx,
         'waiting for the portal',
-        PORTAL_WAIT_MS,
         armed.next(PORTAL_WAIT_MS, octx.signal),
+        PORTAL_WAIT_MS,
       );
     } catch (e) {
-      const close = {
-        destination: PORTAL,
-        path: handle,
-        interface: 'org.freedesktop.portal.Request',
-        member: 'Close',
-      };
-      await conn.call(close).catch(() => undefined);
+      // Closing our own request (the portal lets only its owner do that) is no new action.
+      const close = taskRequest(
+        'session',
+        { destination: PORTAL, path: handle, interface: REQUEST, member: 'Close' },
+        'read',
+      );
+      await gate.run(close, {}, (c) => c.call()).catch(() => undefined);
       throw e;
     }
     const [code, results] = msg.body as [number, Record<string, unknown>];
@@ -106,7 +94,7 @@ async function portalCapture(
         details: { response: code },
       });
     }
-    const uri = unwrap(results?.uri);
+    const uri = unwrapVariant(results?.uri);
     if (typeof uri !== 'string' || !uri.startsWith('file://')) {
       throw new AppError(
         'PORTAL_REQUEST_FAILED',
@@ -122,20 +110,15 @@ async function portalCapture(
   }
 }
 
-async function gnomeCapture(
-  deps: ToolDeps,
-  conn: BusConnection,
-  octx: OperationContext,
-  what: 'screen' | 'window',
-  dir: string,
-) {
+/** GNOME Shell's Screenshot/ScreenshotWindow, writing to a path in SCREENSHOT_DIR we chose. */
+async function gnomeCapture(gate: Gate, octx: OperationContext, what: 'screen' | 'window', dir: string) {
   const target = newShotPath(dir, what, 'png');
-  const [member, signature, body] =
+  const call =
     what === 'screen'
-      ? ['Screenshot', 'bbs', [false, false, target]]
-      : ['ScreenshotWindow', 'bbbs', [true, false, false, target]];
-  const reply = await queuedCall(deps, conn, { ...GNOME, member, signature, body, noAutoStart: true }, octx);
-  const [ok, used] = reply.body as [boolean, string];
+      ? { member: 'Screenshot', signature: 'bbs', args: [false, false, target] }
+      : { member: 'ScreenshotWindow', signature: 'bbbs', args: [true, false, false, target] };
+  const req = taskRequest('session', { ...GNOME, member: call.member }, 'screenshot', call);
+  const [ok, used] = await gate.run(req, octx, async (op) => (await op.call()).body as [boolean, string]);
   if (!ok) throw new AppError('SERVICE_UNAVAILABLE', 'GNOME Shell did not take the screenshot');
   const path = used || target;
   await chmod(path, 0o600).catch(() => undefined);
@@ -148,19 +131,21 @@ async function gnomeCapture(
  * plus the saved path. KWin without a portal is explained, not attempted (it needs fd passing).
  */
 export async function capture(
-  deps: ToolDeps,
+  gate: Gate,
+  config: Config,
   octx: OperationContext,
   what: 'screen' | 'window',
 ): Promise<CallToolResult> {
-  const config = deps.config();
-  const conn = deps.buses.get('session');
   const dir = await ensureScreenshotDir(config);
+  const running = (name: string) => gate.driver.nameHasOwner('session', name, octx);
   let provider: Provider;
   let data: Buffer;
   let path: string | undefined;
   let sourceUri: string | undefined;
-  if (what === 'screen' && (await hasOwner(deps, conn, PORTAL, octx))) {
+  if (what === 'screen' && (await running(PORTAL))) {
     provider = 'portal';
+    const token = `dbus_mcp_${randomBytes(8).toString('hex')}`;
+    const options = { handle_token: token, interactive: false, modal: false };
     const req = taskRequest(
       'session',
       {
@@ -170,21 +155,15 @@ export async function capture(
         member: 'Screenshot',
       },
       'screenshot',
+      { signature: 'sa{sv}', args: ['', options], autoStart: true },
     );
-    const got = await guarded(deps, req, octx, (_a, c) => portalCapture(deps, c, octx));
+    const got = await gate.run(req, octx, (op) => portalCapture(gate, op, token, octx));
     data = got;
     sourceUri = got.uri;
-  } else if (await hasOwner(deps, conn, GNOME.destination, octx)) {
+  } else if (await running(GNOME.destination)) {
     provider = 'gnome-shell';
-    const member = what === 'screen' ? 'Screenshot' : 'ScreenshotWindow';
-    const got = await guarded(
-      deps,
-      taskRequest('session', { ...GNOME, member }, 'screenshot'),
-      octx,
-      (_a, c) => gnomeCapture(deps, c, octx, what, dir),
-    );
-    ({ data, path } = got);
-  } else if (await hasOwner(deps, conn, 'org.kde.KWin', octx)) {
+    ({ data, path } = await gnomeCapture(gate, octx, what, dir));
+  } else if (await running('org.kde.KWin')) {
     throw new AppError('UNSUPPORTED_TYPE', kwinExplanation);
   } else {
     const hint =

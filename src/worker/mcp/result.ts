@@ -1,5 +1,6 @@
 import type { CallToolResult, InputRequiredResult } from '@modelcontextprotocol/server';
 import { AppError, DBusCallError, errorMessage } from '../../shared/errors.js';
+import { DBUS_ERRORS } from '../dbus/well-known.js';
 import { ConfirmationNeeded, confirmationRequest } from './confirm.js';
 
 /**
@@ -13,8 +14,10 @@ export interface ToolErrorInfo {
   [extra: string]: unknown;
 }
 
-const POLKIT_INTERACTIVE = 'org.freedesktop.PolicyKit1.Error.InteractiveAuthorizationRequired';
-const DBUS_INTERACTIVE = 'org.freedesktop.DBus.Error.InteractiveAuthorizationRequired';
+const INTERACTIVE: ReadonlySet<string> = new Set([
+  DBUS_ERRORS.InteractiveAuthorizationRequired,
+  DBUS_ERRORS.PolkitInteractiveAuthorizationRequired,
+]);
 
 /** The `_meta` key of a failed result's {@link ToolErrorInfo} (a `_meta` prefix of our own, per the spec). */
 export const ERROR_META_KEY = 'dbus-mcp/error';
@@ -49,10 +52,14 @@ export function errorResult(e: unknown): CallToolResult | InputRequiredResult {
   };
 }
 
+/** The error as a client sees it: the D-Bus error name or `dbus-mcp.<CODE>`, the message, a hint. */
 export function describeError(e: unknown): ToolErrorInfo {
   if (e instanceof DBusCallError) {
     const info: ToolErrorInfo = { name: e.dbusName, message: e.dbusMessage };
-    if (e.dbusName === POLKIT_INTERACTIVE || e.dbusName === DBUS_INTERACTIVE) {
+    // Errors the gate explains further (a service that is not running) carry their own hint.
+    const hint = (e as { hint?: unknown }).hint;
+    if (typeof hint === 'string') info.hint = hint;
+    if (INTERACTIVE.has(e.dbusName)) {
       info.hint =
         'The service wants interactive polkit authorization (a password prompt for the human). ' +
         'dbus-mcp never answers such prompts; the operation needs a polkit rule or must be done by the user.';

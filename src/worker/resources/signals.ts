@@ -1,7 +1,7 @@
 import type { McpServer } from '@modelcontextprotocol/server';
 import { ResourceTemplate } from '@modelcontextprotocol/server';
-import { AppError } from '../shared/errors.js';
-import type { ToolDeps } from './tools/deps.js';
+import { AppError } from '../../shared/errors.js';
+import type { WorkerDeps } from '../deps.js';
 
 const SCHEME = 'dbus-signals://';
 /** Signals shown by a resource read (read_signals drains; a resource read only looks). */
@@ -18,7 +18,7 @@ export const signalResourceUri = (subscriptionId: string) => `${SCHEME}${subscri
  * notifications/resources/updated when signals arrive, and resources/list_changed when
  * subscriptions come and go.
  */
-export function registerSignalResources(server: McpServer, deps: ToolDeps): void {
+export function registerSignalResources(server: McpServer, deps: WorkerDeps): void {
   const subscribed = new Set<string>();
   const pending = new Map<string, NodeJS.Timeout>();
   const isModern = () => (server.server.getNegotiatedProtocolVersion() ?? '') >= '2026-07-28';

@@ -1,21 +1,11 @@
 import { AppError } from '../../shared/errors.js';
 import type { BusKind } from '../dbus/types.js';
-import { z } from 'zod';
+import { SYSTEMD } from '../dbus/well-known.js';
 import { isUnitName } from '../policy/floor.js';
-import { isServiceMissing, unavailable } from './desktop-common.js';
+import type { OperationKind, OperationRequest } from '../policy/index.js';
+import { isServiceMissing, taskRequest, unavailable } from './common.js';
 
-export const SYSTEMD = {
-  destination: 'org.freedesktop.systemd1',
-  path: '/org/freedesktop/systemd1',
-  interface: 'org.freedesktop.systemd1.Manager',
-};
-
-export const managerInput = z
-  .enum(['user', 'system'])
-  .default('user')
-  .describe(
-    '"user": the user\'s service manager (session bus, default); "system": the system manager (system bus).',
-  );
+/** The systemd task tools' shared pieces: which manager, unit names, errors, times. */
 
 export type Manager = 'user' | 'system';
 
@@ -29,11 +19,22 @@ const UNIT_CHARS = /^[A-Za-z0-9:_.\\@-]+$/;
 export function unitName(given: string): string {
   if (given.length === 0 || given.length > 255 || !UNIT_CHARS.test(given)) {
     throw new AppError(
-      'USAGE',
+      'INVALID_ARGUMENT',
       `${JSON.stringify(given)} is not a unit name (letters, digits, ":_.\\@-" only)`,
     );
   }
   return isUnitName(given) ? given : `${given}.service`;
+}
+
+/** A call of the systemd manager (Manager interface) as the gate judges it. */
+export function managerRequest(
+  manager: Manager,
+  member: string,
+  kind: OperationKind,
+  args?: string[],
+): OperationRequest {
+  const call = args ? { signature: 's'.repeat(args.length), args } : {};
+  return taskRequest(managerBus(manager), { ...SYSTEMD, member }, kind, call);
 }
 
 /** Maps "systemd is not on this bus" to SERVICE_UNAVAILABLE; other errors pass. */
