@@ -7,7 +7,7 @@ import type { CallToolResult, JSONRPCMessage, ServerContext } from '@modelcontex
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { BusManager } from '../../src/worker/dbus/connection.js';
+import { BusManager } from '../../src/worker/dbus/bus-manager.js';
 import { createWorkerRuntime } from '../../src/worker/runtime.js';
 import type { Bus } from './procs.js';
 import { stopChild, tempDir, track } from './procs.js';

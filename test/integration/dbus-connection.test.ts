@@ -8,7 +8,8 @@ import { pino } from 'pino';
 import { loadConfig } from '../../src/shared/config.js';
 import { AppError, DBusCallError } from '../../src/shared/errors.js';
 import type { ErrorCode } from '../../src/shared/errors.js';
-import { BusConnection, BusManager } from '../../src/worker/dbus/connection.js';
+import { BusManager } from '../../src/worker/dbus/bus-manager.js';
+import { BusConnection } from '../../src/worker/dbus/connection.js';
 import type { CallRequest, SignalMessage } from '../../src/worker/dbus/types.js';
 import {
   addMockMethod,

@@ -17,7 +17,7 @@ import { fromDBusArgs, toDBusArgs, type JsonValue } from '../../src/worker/dbus/
 import { AppError } from '../../src/shared/errors.js';
 import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
-import { BusManager } from '../../src/worker/dbus/connection.js';
+import { BusManager } from '../../src/worker/dbus/bus-manager.js';
 
 const NAME = 'com.example.Echo';
 const PATH = '/echo';

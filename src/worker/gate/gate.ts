@@ -1,7 +1,7 @@
 import type { Config } from '../../shared/config.js';
 import { AppError, DBusCallError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
-import { BusManager } from '../dbus/connection.js';
+import { BusManager } from '../dbus/bus-manager.js';
 import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath } from '../dbus/names.js';
 import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { OperationContext } from '../mcp/context.js';

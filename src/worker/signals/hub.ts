@@ -1,11 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import type { Config } from '../../shared/config.js';
-import { AppError, errorMessage } from '../../shared/errors.js';
+import { AppError } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { JsonValue } from '../dbus/values/index.js';
-import { fromDBusArgs } from '../dbus/values/index.js';
-import { DRIVER, SYSTEMD } from '../dbus/well-known.js';
+import { DRIVER } from '../dbus/well-known.js';
 import type { Gate, SignalSource } from '../gate/gate.js';
 import type { MatchHold } from '../gate/operation.js';
 import type { OperationContext } from '../mcp/context.js';
@@ -14,6 +13,9 @@ import { EventQueue } from './queue.js';
 import type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
 import type { SignalFilter } from './match-rule.js';
 import { buildMatchRule, filterMatches, validateFilter } from './match-rule.js';
+import type { Subscription } from './subscription.js';
+import { infoOf, record, signalArgs, waitForSignal } from './subscription.js';
+import { SystemdSubscription, needsSystemd } from './systemd-subscription.js';
 
 export type { ReadResult, SignalEvent, SubscriptionInfo } from './types.js';
 
@@ -22,26 +24,10 @@ export const MAX_READ_WAIT_MS = 60_000;
 /** Most signals one read returns. */
 export const MAX_READ_COUNT = 1000;
 
-interface Subscription {
-  id: string;
-  bus: BusKind;
-  state: BusState;
-  filter: SignalFilter;
-  rule: string;
-  createdAt: string;
-  queue: EventQueue<SignalEvent>;
-  received: number;
-  systemd: boolean;
-  /** The match rule, held once the policy allowed the subscription. */
-  hold: MatchHold | undefined;
-  ended: boolean;
-  waiters: Set<() => void>;
-}
-
 interface BusState {
   source: SignalSource;
   unlisten: () => void;
-  systemdRefs: number;
+  systemd: SystemdSubscription;
 }
 
 /**
@@ -60,16 +46,6 @@ export function subscriptionRequest(filter: SignalFilter, rule: string): Operati
     signature: 's',
     args: [rule],
   };
-}
-
-/** Does a subscription need systemd's Manager.Subscribe() to see what it asks for? */
-function needsSystemd(f: SignalFilter): boolean {
-  const path = f.path ?? f.path_namespace;
-  return (
-    f.sender === SYSTEMD.destination ||
-    (f.interface?.startsWith(`${SYSTEMD.destination}.`) ?? false) ||
-    (path !== undefined && path.startsWith(SYSTEMD.path))
-  );
 }
 
 /**
@@ -123,7 +99,6 @@ export class SignalHub {
     const sub: Subscription = {
       id: `sig-${randomUUID().slice(0, 8)}`,
       bus: filter.bus,
-      state,
       filter,
       rule,
       createdAt: new Date().toISOString(),
@@ -144,7 +119,7 @@ export class SignalHub {
         this.#subs.delete(sub.id);
         throw e;
       }
-      if (sub.systemd) await this.#retainSystemd(state);
+      if (sub.systemd) await state.systemd.retain();
     } finally {
       this.#reserved--;
     }
@@ -154,7 +129,7 @@ export class SignalHub {
     }
     this.#log.debug({ id: sub.id, rule, bus: sub.bus }, 'signal subscription added');
     this.#changed();
-    return this.#info(sub);
+    return infoOf(sub);
   }
 
   /**
@@ -169,17 +144,7 @@ export class SignalHub {
     const max = Math.min(Math.max(opts.max ?? 100, 1), MAX_READ_COUNT);
     const waitMs = Math.min(Math.max(opts.waitMs ?? 0, 0), MAX_READ_WAIT_MS);
     if (sub.queue.length === 0 && waitMs > 0 && !sub.ended && !opts.signal?.aborted) {
-      await new Promise<void>((resolve) => {
-        const done = () => {
-          clearTimeout(timer);
-          sub.waiters.delete(done);
-          opts.signal?.removeEventListener('abort', done);
-          resolve();
-        };
-        const timer = setTimeout(done, waitMs);
-        sub.waiters.add(done);
-        opts.signal?.addEventListener('abort', done, { once: true });
-      });
+      await waitForSignal(sub, waitMs, opts.signal);
     }
     const signals = sub.queue.take(max);
     const dropped = sub.queue.takeDropped();
@@ -194,7 +159,7 @@ export class SignalHub {
   /** Ends a subscription: waiting reads return, its rule is released. */
   async unsubscribe(id: string): Promise<SubscriptionInfo> {
     const sub = this.#get(id);
-    const info = this.#info(sub);
+    const info = infoOf(sub);
     await this.#end(sub);
     this.#changed();
     return info;
@@ -202,11 +167,11 @@ export class SignalHub {
 
   get(id: string): SubscriptionInfo | undefined {
     const sub = this.#subs.get(id);
-    return sub ? this.#info(sub) : undefined;
+    return sub ? infoOf(sub) : undefined;
   }
 
   list(): SubscriptionInfo[] {
-    return [...this.#subs.values()].map((s) => this.#info(s));
+    return [...this.#subs.values()].map((s) => infoOf(s));
   }
 
   /** Called for every signal a subscription receives (e.g. to notify MCP resource subscribers). */
@@ -248,9 +213,8 @@ export class SignalHub {
     sub.ended = true;
     this.#subs.delete(sub.id);
     for (const wake of [...sub.waiters]) wake();
-    const state = sub.state;
     const steps: Promise<unknown>[] = [sub.hold?.release() ?? Promise.resolve()];
-    if (sub.systemd) steps.push(this.#releaseSystemd(state));
+    if (sub.systemd) steps.push(this.#state(sub.bus).systemd.release());
     await Promise.allSettled(steps);
   }
 
@@ -258,7 +222,8 @@ export class SignalHub {
     let state = this.#states.get(bus);
     if (!state) {
       const source = this.#gate.signalSource(bus);
-      const created: BusState = { source, unlisten: () => undefined, systemdRefs: 0 };
+      const systemd = new SystemdSubscription(this.#gate, bus, this.#log);
+      const created: BusState = { source, unlisten: () => undefined, systemd };
       created.unlisten = source.onSignal((msg) => this.#dispatch(created, msg));
       this.#states.set(bus, created);
       state = created;
@@ -267,37 +232,18 @@ export class SignalHub {
   }
 
   /**
-   * Holds systemd's Manager.Subscribe() on `bus` until the returned release is called. systemd
-   * keeps one subscription per connection, so every user of it (subscriptions, manage_unit
-   * waiting for its job) shares this count; the last release sends Unsubscribe().
+   * Holds systemd's Manager.Subscribe() on `bus` until the returned release is called (shared with
+   * the subscriptions that need it; see SystemdSubscription).
    */
   async retainSystemd(bus: BusKind): Promise<() => Promise<void>> {
-    const state = this.#state(bus);
-    await this.#retainSystemd(state);
+    const { systemd } = this.#state(bus);
+    await systemd.retain();
     let released = false;
     return async () => {
       if (released) return;
       released = true;
-      await this.#releaseSystemd(state);
+      await systemd.release();
     };
-  }
-
-  async #retainSystemd(state: BusState): Promise<void> {
-    if (state.systemdRefs++ === 0) await this.#systemd(state, 'Subscribe');
-  }
-
-  async #releaseSystemd(state: BusState): Promise<void> {
-    if (--state.systemdRefs === 0) await this.#systemd(state, 'Unsubscribe');
-  }
-
-  /** systemd only emits unit and job signals while some client is subscribed (a curated read). */
-  async #systemd(state: BusState, member: 'Subscribe' | 'Unsubscribe'): Promise<void> {
-    const req: OperationRequest = { bus: state.source.kind, ...SYSTEMD, member, access: 'call' };
-    try {
-      await this.#gate.run(req, {}, (op) => op.call());
-    } catch (e) {
-      this.#log.debug({ err: e, member, bus: state.source.kind }, 'systemd subscription call failed');
-    }
   }
 
   #dispatch(state: BusState, msg: SignalMessage): void {
@@ -306,22 +252,10 @@ export class SignalHub {
       if (sub.bus !== state.source.kind || sub.ended) continue;
       const owner = sub.filter.sender ? state.source.owners.current(sub.filter.sender) : undefined;
       if (!filterMatches(sub.filter, msg, owner)) continue;
-      json ??= convert(msg);
-      sub.received++;
-      const event: SignalEvent = {
-        seq: sub.received,
-        received_at: new Date().toISOString(),
-        sender: msg.sender,
-        path: msg.path,
-        interface: msg.interface,
-        member: msg.member,
-        signature: msg.signature,
-        ...json,
-      };
-      sub.queue.push(event);
-      for (const wake of [...sub.waiters]) wake();
+      json ??= signalArgs(msg);
+      const event = record(sub, msg, json);
       if (this.#listeners.size > 0) {
-        const info = this.#info(sub);
+        const info = infoOf(sub);
         for (const listener of this.#listeners) {
           try {
             listener(event, info);
@@ -341,27 +275,5 @@ export class SignalHub {
         this.#log.warn({ err }, 'subscription hook threw');
       }
     }
-  }
-
-  #info(sub: Subscription): SubscriptionInfo {
-    return {
-      id: sub.id,
-      bus: sub.bus,
-      filter: sub.filter,
-      match_rule: sub.rule,
-      created_at: sub.createdAt,
-      buffered: sub.queue.length,
-      buffer_size: sub.queue.capacity,
-      dropped: sub.queue.dropped,
-      received: sub.received,
-    };
-  }
-}
-
-function convert(msg: SignalMessage): { args: JsonValue[]; args_error?: string } {
-  try {
-    return { args: fromDBusArgs(msg.signature, msg.body) };
-  } catch (e) {
-    return { args: [], args_error: errorMessage(e) };
   }
 }

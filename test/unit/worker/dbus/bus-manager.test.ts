@@ -4,8 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { loadConfig } from '../../../../src/shared/config.js';
-import { stripGuid } from '../../../../src/worker/dbus/bus-link.js';
-import { resolveBusAddress } from '../../../../src/worker/dbus/connection.js';
+import { resolveBusAddress } from '../../../../src/worker/dbus/bus-manager.js';
 
 const file = join(tmpdir(), `dbus-mcp-empty-config-${process.pid}`);
 writeFileSync(file, '');
@@ -37,17 +36,5 @@ describe('resolveBusAddress', () => {
 
   test('without XDG_RUNTIME_DIR the session bus is looked for under /run/user/<uid>', () => {
     assert.equal(resolveBusAddress('session', config, {}), `unix:path=/run/user/${process.getuid?.()}/bus`);
-  });
-});
-
-describe('stripGuid', () => {
-  test('drops guid= from every entry and keeps the rest', () => {
-    assert.equal(stripGuid('unix:path=/tmp/x,guid=0123abcd'), 'unix:path=/tmp/x');
-    assert.equal(stripGuid('unix:guid=ab,abstract=/tmp/y'), 'unix:abstract=/tmp/y');
-    assert.equal(
-      stripGuid('unix:path=/a,guid=1;tcp:host=localhost,port=1234,guid=2'),
-      'unix:path=/a;tcp:host=localhost,port=1234',
-    );
-    assert.equal(stripGuid('unix:path=/plain'), 'unix:path=/plain');
   });
 });
