@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import dbus, { Message, Variant } from 'dbus-next';
@@ -147,6 +147,61 @@ export function startSessionBus(): Promise<TestBus> {
   return startBus('session', join(FIXTURES, 'session-bus.conf'));
 }
 
+/** A service the bus starts on demand: its well-known name and the command line it is started with. */
+export interface ActivatableService {
+  name: string;
+  exec: string;
+}
+
+/**
+ * A private session bus like startSessionBus that can also start `services` on demand: a
+ * `.service` file for each in its own servicedir. The started process gets the bus address as
+ * DBUS_SESSION_BUS_ADDRESS (from DBUS_STARTER_ADDRESS); stop what it started with stopOwner.
+ */
+export function startActivatingSessionBus(services: ActivatableService[]): Promise<TestBus> {
+  const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-activation-'));
+  trackDir(dir);
+  const serviceDir = join(dir, 'services');
+  mkdirSync(serviceDir);
+  for (const service of services) {
+    const exec = `/bin/sh -c 'DBUS_SESSION_BUS_ADDRESS="$DBUS_STARTER_ADDRESS" exec ${service.exec}'`;
+    writeFileSync(
+      join(serviceDir, `${service.name}.service`),
+      `[D-BUS Service]\nName=${service.name}\nExec=${exec}\n`,
+    );
+  }
+  const base = readFileSync(join(FIXTURES, 'session-bus.conf'), 'utf8');
+  const config = join(dir, 'bus.conf');
+  writeFileSync(
+    config,
+    base.replace('</busconfig>', `  <servicedir>${serviceDir}</servicedir>\n</busconfig>`),
+  );
+  return startBus('session', config);
+}
+
+/** Kills the process that owns `name` on `bus` (one the bus started) and waits until the name is free. */
+export async function stopOwner(bus: TestBus, name: string): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number((await driver(bus, 'GetConnectionUnixProcessID', 's', [name]))[0]);
+  } catch {
+    return; // nobody owns it
+  }
+  try {
+    process.kill(pid, 'SIGTERM');
+  } catch {
+    return;
+  }
+  const deadline = Date.now() + 5000;
+  while ((await nameOwner(bus, name)) !== undefined) {
+    if (Date.now() > deadline) {
+      process.kill(pid, 'SIGKILL');
+      break;
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** A private bus configured like the system bus (test/fixtures/system-bus.conf). */
 export function startSystemLikeBus(): Promise<TestBus> {
   return startBus('system', join(FIXTURES, 'system-bus.conf'));
@@ -223,20 +278,33 @@ export async function matchRuleCount(bus: TestBus, uniqueName: string): Promise<
   return Number(rules.value);
 }
 
-/** Messages the bus has received from `uniqueName` so far (Debug.Stats.GetConnectionStats). */
-export async function messagesSentBy(bus: TestBus, uniqueName: string): Promise<number> {
-  const [stats] = await rawCall(
-    bus,
-    'org.freedesktop.DBus',
-    '/org/freedesktop/DBus',
-    'org.freedesktop.DBus.Debug.Stats',
-    'GetConnectionStats',
-    's',
-    [uniqueName],
+/**
+ * Every message `uniqueName` sends from now on, as a monitor connection sees it
+ * (org.freedesktop.DBus.Monitoring.BecomeMonitor; the tests' buses run as the same user).
+ */
+export async function watchSender(
+  bus: TestBus,
+  uniqueName: string,
+): Promise<{ messages: Message[]; stop(): void }> {
+  const monitor = dbus.sessionBus({ busAddress: bus.address });
+  monitor.on('error', () => undefined);
+  const messages: Message[] = [];
+  monitor.on('message', (m: Message) => {
+    if (m.sender === uniqueName) messages.push(m);
+  });
+  await monitor.call(
+    new Message({
+      destination: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus.Monitoring',
+      member: 'BecomeMonitor',
+      signature: 'asu',
+      body: [[`sender='${uniqueName}'`], 0],
+    }),
   );
-  const incoming = (stats as Record<string, Variant>).IncomingMessages;
-  if (!incoming) throw new Error('GetConnectionStats has no IncomingMessages');
-  return Number(incoming.value);
+  const stop = () => monitor.disconnect();
+  onCleanup(stop);
+  return { messages, stop };
 }
 
 /** Current owner (unique name) of `name`, or undefined when nobody owns it. */

@@ -102,7 +102,7 @@ export function resultText(result: CallToolResult): string {
   return first && first.type === 'text' ? first.text : '';
 }
 
-/** The `_meta` key of a failed result's machine-readable error (src/worker/tools/result.ts). */
+/** The `_meta` key of a failed result's machine-readable error (src/worker/mcp/result.ts). */
 export const ERROR_META_KEY = 'dbus-mcp/error';
 
 export interface ToolError {

@@ -15,12 +15,12 @@ import {
   addMockMethod,
   emitMockSignal,
   matchRuleCount,
-  messagesSentBy,
   nameOwner,
   rawCall,
   startMock,
   startSessionBus,
   startSystemLikeBus,
+  watchSender,
 } from '../helpers/buses.js';
 import type { MockService, TestBus } from '../helpers/buses.js';
 import { onCleanup } from '../helpers/cleanup.js';
@@ -372,7 +372,7 @@ describe('BusConnection on a private session bus', () => {
     const conn = connect(bus);
     const unique = await conn.uniqueName();
     assert.equal(await conn.ownerOf(TEST.destination), await nameOwner(bus, TEST.destination));
-    const sent = await messagesSentBy(bus, unique);
+    const watch = await watchSender(bus, unique);
     for (let i = 0; i < 50; i++) {
       await conn.ownerOf(TEST.destination);
       await conn.namesOwnedBy(await nameOwner(bus, SLOW.destination).then((o) => o ?? ''));
@@ -385,8 +385,16 @@ describe('BusConnection on a private session bus', () => {
     await eventually('the owner to go', async () =>
       (await conn.ownerOf('org.example.Later')) === undefined ? true : undefined,
     );
-    // Every answer above came from the map: the bus got nothing more from this connection.
-    assert.equal(await messagesSentBy(bus, unique), sent);
+    // Every answer above came from the map: the bus got nothing from this connection but this one call.
+    await conn.call({ ...DRIVER, member: 'GetId' });
+    await eventually('the monitor to see the call', async () =>
+      watch.messages.length > 0 ? true : undefined,
+    );
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(
+      watch.messages.map((m) => m.member),
+      ['GetId'],
+    );
   });
 
   test('many calls under one request signal: no MaxListenersExceededWarning', async () => {
