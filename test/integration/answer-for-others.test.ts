@@ -6,6 +6,9 @@
  * whose policy allows eavesdropping, a slow service, and a third peer.
  */
 import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import dbus, { Message, MessageType } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
@@ -15,7 +18,8 @@ import { BusConnection } from '../../src/worker/dbus/connection.js';
 import type { SignalMessage } from '../../src/worker/dbus/types.js';
 import { addMockMethod, nameOwner, startMock, startSessionBus } from '../helpers/buses.js';
 import type { TestBus } from '../helpers/buses.js';
-import { onCleanup } from '../helpers/cleanup.js';
+import { onCleanup, trackDir } from '../helpers/cleanup.js';
+import { callTool, connectInMemory, resultText } from '../helpers/mcp.js';
 
 const SLOW = { destination: 'org.example.Slow', path: '/org/example/Slow', interface: 'org.example.Slow' };
 const EAVESDROP_RULES = [
@@ -149,5 +153,34 @@ describe('signals addressed to others', () => {
     for (let i = 0; i < 50 && got.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
     await new Promise((r) => setTimeout(r, 100));
     assert.deepEqual(got.map((s) => s.member).sort(), ['ToEveryone', 'ToTheWorker']);
+  });
+});
+
+describe('the policy half', () => {
+  test('AddMatch with eavesdrop is refused at low under allow-everything; an ordinary subscription still works', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-eavesdrop-'));
+    trackDir(dir);
+    writeFileSync(join(dir, 'all.rules'), 'allow * * * * *\n');
+    const s = await connectInMemory({
+      settings: { SESSION_BUS_ADDRESS: bus.address, SAFETY_LEVEL: 'low', POLICY_DIRS: dir },
+    });
+    onCleanup(() => s.close());
+    for (const rule of [
+      "type='method_call',eavesdrop='true'",
+      'EavesDrop = true',
+      "type='signal', eavesdrop='true'",
+    ]) {
+      const r = await callTool(s.client, 'call_method', {
+        service: 'org.freedesktop.DBus',
+        path: '/org/freedesktop/DBus',
+        interface: 'org.freedesktop.DBus',
+        method: 'AddMatch',
+        args: [rule],
+      });
+      assert.equal(r.isError, true, rule);
+      assert.match(resultText(r), /POLICY_DENIED.*eavesdrop/s, rule);
+    }
+    const sub = await callTool(s.client, 'subscribe_signals', { member: 'Changed', arg0: 'eavesdrop' });
+    assert.equal(sub.isError, undefined, resultText(sub));
   });
 });

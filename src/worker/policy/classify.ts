@@ -1,7 +1,15 @@
+import { DRIVER } from '../dbus/well-known.js';
 import type { CuratedInterface } from './curated.js';
 import { CURATED_SERVICES, SESSION_INTERFACES } from './curated.js';
 import { SYSTEM_INTERFACES } from './curated-system.js';
-import { globalForbiddenReason, isUnitName, looksLike, protectedUnit, unitFromPath } from './floor.js';
+import {
+  eavesdropReason,
+  globalForbiddenReason,
+  isUnitName,
+  looksLike,
+  protectedUnit,
+  unitFromPath,
+} from './floor.js';
 import type { BusKind, OperationKind } from './levels.js';
 
 export type Access = 'call' | 'get' | 'set' | 'getall';
@@ -218,6 +226,10 @@ export function classify(input: ClassifyInput): Classification {
     return { kind: 'read', reason: `property read of ${input.interface}`, source: 'standard' };
   }
   if (input.access === 'set') return classifyWrite(input);
+  if (input.interface === DRIVER.interface && input.member === 'AddMatch' && !input.withoutArgs) {
+    const eavesdrop = eavesdropReason(input.args);
+    if (eavesdrop) return { kind: 'forbidden', reason: `${what}: ${eavesdrop}`, source: 'floor' };
+  }
 
   const standard = STANDARD[input.interface];
   if (standard && Object.hasOwn(standard, input.member)) {

@@ -42,6 +42,54 @@ export function globalForbiddenReason(member: string): string | undefined {
 }
 
 /**
+ * The keys of a D-Bus match rule, read the way dbus-daemon reads one (`key='value'` pairs
+ * separated by commas; inside quotes everything is literal, outside them `\'` is a quote), so a
+ * value that merely mentions a key does not count as one. Keys are lowercased and trimmed.
+ */
+export function matchRuleKeys(rule: string): string[] {
+  const keys: string[] = [];
+  let key = '';
+  let inKey = true;
+  let quoted = false;
+  for (let i = 0; i < rule.length; i++) {
+    const c = rule[i];
+    if (quoted) {
+      if (c === "'") quoted = false;
+    } else if (c === "'") {
+      quoted = true;
+    } else if (c === '\\' && rule[i + 1] === "'") {
+      i++;
+    } else if (c === ',') {
+      keys.push(key.trim().toLowerCase());
+      key = '';
+      inKey = true;
+    } else if (c === '=' && inKey) {
+      inKey = false;
+    } else if (inKey) {
+      key += c;
+    }
+  }
+  keys.push(key.trim().toLowerCase());
+  return keys.filter((k) => k !== '');
+}
+
+/**
+ * Why an `org.freedesktop.DBus.AddMatch` call is bus administration, or undefined: a rule with an
+ * `eavesdrop` key (any value, quoting, case or spacing) receives messages addressed to others,
+ * as BecomeMonitor does. A rule that is not a string cannot be judged, so it is refused too.
+ */
+export function eavesdropReason(args: readonly unknown[] | undefined): string | undefined {
+  if (args === undefined) return undefined;
+  const rule = args[0];
+  if (typeof rule !== 'string')
+    return 'bus administration (a match rule is judged on its text: pass it as a string)';
+  if (matchRuleKeys(rule).includes('eavesdrop')) {
+    return 'bus administration (an eavesdrop match rule receives messages addressed to others)';
+  }
+  return undefined;
+}
+
+/**
  * True when `member` looks like one of `forbidden` (folded spelling, containing it): used for
  * members a curated interface does not list, so `PowerOffNow` or `poweroff` never pass as reads.
  */

@@ -268,3 +268,34 @@ describe('unit names', () => {
     assert.equal(protectedUnit('nginx.service'), undefined);
   });
 });
+
+describe('classify: eavesdropping match rules are bus administration', () => {
+  const addMatch = (rule: unknown) =>
+    kindOf('org.freedesktop.DBus', 'AddMatch', { names: ['org.freedesktop.DBus'], args: [rule] });
+
+  it('refuses a rule with an eavesdrop key, whatever its quoting, case, spacing or value', () => {
+    for (const rule of [
+      "type='signal',eavesdrop='true'",
+      "eavesdrop='true'",
+      'eavesdrop=true',
+      "type='method_call', eavesdrop = 'true'",
+      "EAVESDROP='true'",
+      " Eavesdrop='false'",
+      "sender='org.example',eavesdrop='true',interface='org.example.X'",
+      "type='method_call',arg0='x,y',eavesdrop=''",
+    ]) {
+      assert.equal(addMatch(rule), 'forbidden', rule);
+    }
+  });
+
+  it('refuses a rule it cannot read (not a string)', () => {
+    assert.equal(addMatch({ signature: 's', value: "eavesdrop='true'" }), 'forbidden');
+    assert.equal(addMatch(undefined), 'forbidden');
+  });
+
+  it('lets a rule through that only mentions eavesdrop in a value', () => {
+    assert.equal(addMatch("type='signal',arg0='eavesdrop=true'"), 'call');
+    assert.equal(addMatch("type='signal',arg0='it'\\''s,eavesdrop=true'"), 'call');
+    assert.equal(addMatch("type='signal',member='Changed'"), 'call');
+  });
+});
