@@ -1,3 +1,4 @@
+// About 300 lines: one class, the life of one connection (calls, match rules, signals, reconnects).
 import { MessageType } from 'dbus-next';
 import type { Message } from 'dbus-next';
 import type { Config } from '../../shared/config.js';

@@ -1,3 +1,4 @@
+// Over 300 lines on purpose: one encoder, header and body, each type's case next to the others.
 import { Variant } from 'dbus-next';
 import type { BasicCode, DBusType } from './signature.js';
 import { formatType, parseSignature } from './signature.js';

@@ -1,3 +1,4 @@
+// Mostly data: the curated interfaces of the session bus, one entry each.
 import type { OperationKind } from './levels.js';
 
 /**
