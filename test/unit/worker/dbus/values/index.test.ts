@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { Variant } from 'dbus-next';
-import { AppError, type ErrorCode } from '../../../../src/shared/errors.js';
+import { AppError, type ErrorCode } from '../../../../../src/shared/errors.js';
 import {
   fromDBus,
   fromDBusArgs,
@@ -9,8 +9,8 @@ import {
   toDBus,
   toDBusArgs,
   type JsonValue,
-} from '../../../../src/worker/dbus/values/index.js';
-import { parseSingleType } from '../../../../src/worker/dbus/signature.js';
+} from '../../../../../src/worker/dbus/values/index.js';
+import { parseSingleType } from '../../../../../src/worker/dbus/signature.js';
 
 const T = parseSingleType;
 const to = (sig: string, value: unknown, at = 'args[0]') => toDBus(T(sig), value, at);
