@@ -11,6 +11,7 @@ import {
   unitFromPath,
 } from './floor.js';
 import type { BusKind, OperationKind } from './levels.js';
+import type { PreparedMessage } from './resolve.js';
 
 export type Access = 'call' | 'get' | 'set' | 'getall';
 
@@ -27,6 +28,8 @@ export interface ClassifyInput {
   args?: unknown[];
   /** Explaining without arguments: a unit-changing call is judged as if its unit were not protected. */
   withoutArgs?: boolean;
+  /** The message the gate will send, its arguments converted to D-Bus values (`args` is their JSON). */
+  message?: PreparedMessage;
 }
 
 export type ClassificationSource = 'standard' | 'curated' | 'floor' | 'service' | 'heuristic' | 'default';
