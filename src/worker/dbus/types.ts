@@ -33,6 +33,19 @@ export interface CallReply {
   body: unknown[];
 }
 
+/**
+ * The message the gate sends for a resolved operation: the interface and member on the wire (a
+ * property access becomes `org.freedesktop.DBus.Properties.Get/GetAll/Set`) and the arguments
+ * converted to D-Bus values. Made before the policy's judgement, so that what is judged is what
+ * is sent (the destination and path are the judged operation's).
+ */
+export interface PreparedMessage {
+  interface: string;
+  member: string;
+  signature: string;
+  body: unknown[];
+}
+
 /** A signal the connection received (broadcast, or addressed to this connection). */
 export interface SignalMessage {
   sender: string;

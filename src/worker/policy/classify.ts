@@ -11,7 +11,7 @@ import {
   unitFromPath,
 } from './floor.js';
 import type { BusKind, OperationKind } from './levels.js';
-import type { PreparedMessage } from './resolve.js';
+import type { PreparedMessage } from '../dbus/types.js';
 
 export type Access = 'call' | 'get' | 'set' | 'getall';
 

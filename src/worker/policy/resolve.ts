@@ -2,7 +2,10 @@ import { DBusCallError, errorMessage } from '../../shared/errors.js';
 import type { BusConnection } from '../dbus/connection.js';
 import { DBUS_ERRORS, DRIVER, PROPERTIES } from '../dbus/well-known.js';
 import type { Access } from './classify.js';
+import type { PreparedMessage } from '../dbus/types.js';
 import type { BusKind, OperationKind } from './levels.js';
+
+export type { PreparedMessage } from '../dbus/types.js';
 
 /** What the policy needs of a bus connection (a `BusConnection` is one). */
 export type PolicyConnection = Pick<BusConnection, 'call' | 'namesOwnedBy' | 'ownerOf' | 'introspection'>;
@@ -29,18 +32,6 @@ export interface OperationRequest {
   signature?: string;
   /** Let the bus start the destination if it is activatable and not running (default: never). */
   autoStart?: boolean;
-}
-
-/**
- * The message the gate sends for a resolved operation: the interface and member on the wire (a
- * property access becomes `org.freedesktop.DBus.Properties.Get/GetAll/Set`) and the arguments
- * converted to D-Bus values. Made before the judgement, so that what is judged is what is sent.
- */
-export interface PreparedMessage {
-  interface: string;
-  member: string;
-  signature: string;
-  body: unknown[];
 }
 
 /** Builds the message of a resolved operation (the gate's job); throws when the arguments do not convert. */
