@@ -37,12 +37,20 @@ const output = z.object({
 
 const NO_UNIT = 'org.freedesktop.systemd1.NoSuchUnit';
 
-/** The unit's object path: GetUnit, else LoadUnit (which loads a unit file that is not loaded yet). */
+/**
+ * The unit's object path: GetUnit, else LoadUnit (which loads a unit file that is not loaded yet).
+ * A manager that is not there is SERVICE_UNAVAILABLE once the bus is reached; a bus that cannot
+ * be reached at all fails the judgement itself (DBUS_CONNECT_FAILED), as for list_units.
+ */
 async function unitPath(deps: WorkerDeps, manager: Manager, unit: string, octx: OperationContext) {
   const ask = (member: string) =>
-    deps.gate.run(managerRequest(manager, member, 'read', [unit]), octx, async (op) =>
-      String((await op.call()).body[0]),
-    );
+    deps.gate.run(managerRequest(manager, member, 'read', [unit]), octx, async (op) => {
+      try {
+        return String((await op.call()).body[0]);
+      } catch (e) {
+        throw systemdMissing(e, manager);
+      }
+    });
   try {
     return await ask('GetUnit');
   } catch (e) {
@@ -78,8 +86,8 @@ export function registerUnitStatus(server: McpServer, deps: WorkerDeps): Registe
       try {
         const unit = unitName(given);
         const bus = managerBus(manager);
+        const path = await unitPath(deps, manager, unit, octx);
         const read = async () => {
-          const path = await unitPath(deps, manager, unit, octx);
           if (!path) return { manager, unit, loaded: false };
           const object = { bus, destination: SYSTEMD.destination, path };
           const u = await readProperties(
