@@ -2,6 +2,7 @@ import { McpServer } from '@modelcontextprotocol/server';
 import PQueue from 'p-queue';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { programVersion } from '../shared/version.js';
 import { BusManager } from './dbus/connection.js';
 import type { PolicyState } from './policy/index.js';
 import { PolicyEngine, loadRules } from './policy/index.js';
@@ -95,7 +96,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   return {
     factory: () => {
       const server = new McpServer(
-        { name: SERVER_NAME, version: process.env.DBUS_MCP_VERSION ?? '0.0.0' },
+        { name: SERVER_NAME, version: programVersion() },
         {
           capabilities: {
             tools: { listChanged: true },

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { StatusDocument } from '../../src/supervisor/status.js';
+import type { StatusDocument } from '../../src/shared/status.js';
 import { isAlive, onCleanup, trackDir, trackPid, untrackPid } from './cleanup.js';
 
 /**
