@@ -21,6 +21,12 @@ export const CRASH_MESSAGE = 'worker crashed; the session continues';
 export const HANGUP_GRACE_MS = 3000;
 /** A client still waiting for its first worker hears how it goes this often. */
 export const WAITING_NOTICE_MS = 5000;
+/**
+ * Messages held while no worker is ready; past this the socket is no longer read (backpressure)
+ * until one is. Holding a few means the session sees the client's opening requests (to answer
+ * them if no worker comes, and to tell a waiting client what is going on).
+ */
+export const MAX_QUEUED = 8;
 
 export interface SessionOptions {
   id: string;
@@ -107,7 +113,6 @@ export class ClientSession {
 
   start(): void {
     this.log.info('client connected');
-    this.link.pause('no-worker');
     const boundMs = this.opts.config().WORKER_BOOT_TIMEOUT_MAX_MS;
     const notice = setInterval(() => this.noticeWaiting(boundMs), WAITING_NOTICE_MS);
     notice.unref();
@@ -191,13 +196,18 @@ export class ClientSession {
     }
     this.handshake.record(msg);
     if (this.phase.name === 'ready') this.toWorker(msg);
-    else this.queue.push(msg);
+    else this.hold(msg);
+  }
+
+  private hold(msg: JsonRpcMessage): void {
+    this.queue.push(msg);
+    if (this.queue.length >= MAX_QUEUED) this.link.pause('no-worker');
   }
 
   private toWorker(msg: JsonRpcMessage): void {
     const worker = this.worker;
     if (!worker) {
-      this.queue.push(msg);
+      this.hold(msg);
       return;
     }
     if (isRequest(msg)) this.inFlight.markSent(msg.id);
@@ -297,7 +307,6 @@ export class ClientSession {
     const everReady = this.phase.name !== 'starting';
     this.worker = undefined;
     this.link.resume('ipc');
-    this.link.pause('no-worker');
     const how = describeExit(exit.code, exit.signal);
     this.log.warn(
       {

@@ -172,6 +172,7 @@ export class WorkerHandle implements WorkerLike {
   #heartbeat: NodeJS.Timeout | undefined;
   #stallTimer: NodeJS.Timeout | undefined;
   #totalTimer: NodeJS.Timeout | undefined;
+  #lastProgressAt = 0;
   #pingN = 0;
   #lastPong = 0;
   #waiters: Array<{ resolve: () => void; reject: (e: Error) => void }> = [];
@@ -272,8 +273,9 @@ export class WorkerHandle implements WorkerLike {
   }
 
   kill(reason: string): void {
-    if (this.#state === 'exited' || this.#state === 'created') return;
-    this.#killReason ??= reason;
+    if (this.#state === 'exited' || this.#state === 'created' || this.#killReason !== undefined) return;
+    this.#killReason = reason;
+    this.#clearTimers();
     this.#child?.kill('SIGKILL');
   }
 
@@ -349,7 +351,7 @@ export class WorkerHandle implements WorkerLike {
     'boot-progress': (msg) => {
       if (this.#state !== 'booting') return;
       this.#bootStage = msg.stage;
-      this.#armStallTimer();
+      this.#lastProgressAt = Date.now();
       const elapsed = Date.now() - this.startedAt;
       const owner = this.#owner;
       this.#notify('onBootProgress', () => owner.onBootProgress?.(msg.stage, elapsed));
@@ -411,6 +413,7 @@ export class WorkerHandle implements WorkerLike {
 
   #armBootTimers(): void {
     const { totalMs } = this.options.boot;
+    this.#lastProgressAt = Date.now();
     this.#armStallTimer();
     this.#totalTimer = setTimeout(
       () => this.#bootTimedOut(`did not boot within ${totalMs} ms (still at "${this.#bootStage}")`, 'total'),
@@ -419,18 +422,19 @@ export class WorkerHandle implements WorkerLike {
     this.#totalTimer.unref();
   }
 
+  /** One timer for the whole boot: progress moves its mark, the timer re-arms for what is left. */
   #armStallTimer(): void {
     const { stallMs } = this.options.boot;
-    clearTimeout(this.#stallTimer);
-    this.#stallTimer = setTimeout(
-      () =>
-        this.#bootTimedOut(
-          `did not boot: no progress for ${stallMs} ms after "${this.#bootStage}"`,
-          'no-progress',
-        ),
-      stallMs,
+    const left = this.#lastProgressAt + stallMs - Date.now();
+    if (left > 0) {
+      this.#stallTimer = setTimeout(() => this.#armStallTimer(), left);
+      this.#stallTimer.unref();
+      return;
+    }
+    this.#bootTimedOut(
+      `did not boot: no progress for ${stallMs} ms after "${this.#bootStage}"`,
+      'no-progress',
     );
-    this.#stallTimer.unref();
   }
 
   #bootTimedOut(what: string, deadline: BootDeadlineMissed['deadline']): void {
