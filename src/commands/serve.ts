@@ -145,7 +145,7 @@ export async function runServe(ctx: CommandContext): Promise<number> {
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
     // Only now that SIGTERM drains (without a listener its default action kills at once):
-    listener.server.on('connection', (socket) => supervisor.accept(socket));
+    listener.onConnection((socket) => supervisor.accept(socket));
     supervisor.start();
     startLoopStats(ctx.env, log);
     notifySystemd(ctx.env, log);
