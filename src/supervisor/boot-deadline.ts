@@ -1,4 +1,4 @@
-import type { BootBudget } from './worker-handle.js';
+import type { BootBudget } from './worker.js';
 
 /** The no-progress deadline is at least this many times the supervisor's own start-up. */
 export const STARTUP_FACTOR = 6;

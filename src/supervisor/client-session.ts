@@ -9,8 +9,9 @@ import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
 import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
 import type { Pending } from './session-state.js';
 import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
-import type { WorkerExit, WorkerLike } from './worker-handle.js';
-import { describeExit } from './worker-handle.js';
+import { waitingNotices } from './waiting-notice.js';
+import type { WorkerExit, WorkerLike } from './worker.js';
+import { describeExit } from './worker.js';
 
 export const CRASH_MESSAGE = 'worker crashed; the session continues';
 /**
@@ -54,6 +55,9 @@ type Phase =
   | { name: 'closing'; done: Promise<void> };
 
 /**
+ * (One class a little over the house's ~300 lines: the session is one state machine, and its
+ * phase changes read best in one place.)
+ *
  * One connected client: newline-delimited JSON-RPC framing, a relay to its worker with
  * backpressure both ways (the socket pauses while the IPC channel is congested; the worker holds
  * its output while the socket is), the in-flight request table, and crash recovery: in-flight
@@ -360,26 +364,13 @@ export class ClientSession {
   /** While the client waits for its first worker: a log notification, and progress where it asked. */
   private noticeWaiting(boundMs: number): void {
     if (this.phase.name !== 'starting' || this.queue.length === 0) return;
-    const waited = Math.round((Date.now() - this.connectedAt) / 1000);
-    const worker = this.worker;
-    const where = worker ? `worker ${worker.pid} is at "${worker.bootStage}"` : 'no worker yet';
-    const message =
-      `dbus-mcp: waiting ${waited} s for a worker process to start (${where}); the machine may be ` +
-      `slow or CPU-limited; giving up after ${Math.round(boundMs / 1000)} s`;
-    this.link.write({
-      jsonrpc: '2.0',
-      method: 'notifications/message',
-      params: { level: 'warning', logger: 'dbus-mcp', data: message },
+    const notices = waitingNotices({
+      waitedMs: Date.now() - this.connectedAt,
+      boundMs,
+      worker: this.worker,
+      queue: this.queue,
     });
-    for (const msg of this.queue) {
-      const token = isRequest(msg) ? progressTokenOf(msg) : undefined;
-      if (token === undefined) continue;
-      this.link.write({
-        jsonrpc: '2.0',
-        method: 'notifications/progress',
-        params: { progressToken: token, progress: waited, total: Math.round(boundMs / 1000), message },
-      });
-    }
+    for (const notice of notices) this.link.write(notice);
   }
 
   private failInFlight(message: string, which: (p: Pending) => boolean, data?: object): void {
@@ -412,11 +403,4 @@ export class ClientSession {
     if (this.link.hasEnded && this.inFlight.size === 0 && this.queue.length === 0)
       void this.close('client hung up');
   }
-}
-
-function progressTokenOf(msg: JsonRpcMessage): string | number | undefined {
-  const meta = 'params' in msg && msg.params ? (msg.params as { _meta?: unknown })._meta : undefined;
-  if (typeof meta !== 'object' || meta === null) return undefined;
-  const token = (meta as { progressToken?: unknown }).progressToken;
-  return typeof token === 'string' || typeof token === 'number' ? token : undefined;
 }

@@ -1,6 +1,6 @@
 import type { Logger } from '../shared/logger.js';
-import type { WorkerLike } from './worker-handle.js';
-import { describeExit } from './worker-handle.js';
+import type { WorkerLike } from './worker.js';
+import { describeExit } from './worker.js';
 
 /** Spares that fail to boot this many times in a row stop the pool until `resume()`. */
 export const MAX_SPARE_BOOT_FAILURES = 5;

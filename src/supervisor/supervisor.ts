@@ -12,7 +12,7 @@ import type { Listener } from './listener.js';
 import type { StartFault } from './refusal.js';
 import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
 import { SparePool } from './spare-pool.js';
-import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker-handle.js';
+import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker.js';
 import { STOP_STEP_MS } from './worker-handle.js';
 
 /** Draining: sessions and workers get this long in total before whatever is left is abandoned. */

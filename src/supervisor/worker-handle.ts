@@ -1,16 +1,29 @@
 import type { ForkOptions } from 'node:child_process';
-import { fork } from 'node:child_process';
 import type { Config } from '../shared/config.js';
 import { configToText } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
-import type { Handlers, JsonRpcMessage, PolicyStateWire, ToSupervisor, ToWorkerWire } from '../shared/ipc.js';
+import type { Handlers, JsonRpcMessage, ToSupervisor, ToWorkerWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toSupervisorSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
+import { deferred, withDeadline } from './timing.js';
+import { forkWorkerProcess } from './worker-process.js';
+import type {
+  AttachRequest,
+  BootBudget,
+  BootDeadlineMissed,
+  WorkerExit,
+  WorkerLike,
+  WorkerOwner,
+  WorkerProcess,
+  WorkerState,
+  WorkerStats,
+} from './worker.js';
+import { describeExit } from './worker.js';
+
+export { workerEnv } from './worker-process.js';
 
 /** Each stop step (shutdown message, then SIGTERM) gets this long before the next one. */
 export const STOP_STEP_MS = 2000;
-
-export type WorkerState = 'created' | 'booting' | 'idle' | 'attaching' | 'ready' | 'stopping' | 'exited';
 
 /**
  * The states each state may be entered from. Anything else is refused (a late `ready` cannot move
@@ -26,97 +39,6 @@ const ALLOWED_FROM: Record<WorkerState, readonly WorkerState[]> = {
   exited: ['created', 'booting', 'idle', 'attaching', 'ready', 'stopping'],
 };
 
-export interface WorkerExit {
-  code: number | null;
-  signal: NodeJS.Signals | null;
-  /** Set when the supervisor stopped it on purpose (client gone, shutdown). */
-  intentional: boolean;
-  /** Why the supervisor killed it, when it did (heartbeat, deadline). */
-  reason?: string;
-  wasReady: boolean;
-  /** It had reported `booted` (a spare that dies later is not a boot failure). */
-  wasBooted: boolean;
-  uptimeMs: number;
-}
-
-/** Whoever the worker serves now: the spare pool, then a client session (`adopt`). */
-export interface WorkerOwner {
-  onMcp?: (msg: JsonRpcMessage) => void;
-  onPolicyState?: (state: PolicyStateWire) => void;
-  onExit?: (exit: WorkerExit) => void;
-  /** A boot stage reached, with how long the worker has been booting. */
-  onBootProgress?: (stage: string, elapsedMs: number) => void;
-}
-
-export interface WorkerStats {
-  rssBytes: number;
-  heapUsedBytes: number;
-}
-
-export interface AttachRequest {
-  clientId: string;
-  config: Config;
-  policyState?: PolicyStateWire;
-}
-
-/** What the pool and a session need of a worker; WorkerHandle is the real one, tests use fakes. */
-export interface WorkerLike {
-  readonly pid: number;
-  readonly startedAt: number;
-  readonly state: WorkerState;
-  readonly stats: WorkerStats | undefined;
-  /** The stage of its boot it last reported (`booted` once done). */
-  readonly bootStage: string;
-  /** Hands the worker's events to a new owner; the previous owner hears nothing more. */
-  adopt(owner: WorkerOwner): void;
-  /** Resolves once the worker has booted; rejects (WORKER_START_FAILED) when it will not. */
-  whenBooted(): Promise<void>;
-  /** Hands the worker its client; resolves on `ready`, rejects on failure or past the deadline. */
-  attach(request: AttachRequest): Promise<void>;
-  /** Queues one MCP message; false means the channel is congested (`onSent` runs once it drained). */
-  sendMcp(msg: JsonRpcMessage, onSent?: () => void): boolean;
-  /** Backpressure from the client: while paused the worker holds its output. */
-  setFlow(paused: boolean): void;
-  /** SIGHUP: applies a reloaded configuration, once attached. */
-  pushConfig(config: Config): void;
-  /** Unintended end: SIGKILL now, reported to the owner as a crash with `reason`. */
-  kill(reason: string): void;
-  /** Stops on purpose in steps: shutdown message, SIGTERM, SIGKILL. Resolves once it has exited. */
-  stop(stepMs?: number): Promise<void>;
-}
-
-/**
- * How long a booting worker may take. A worker that reports no progress (no boot stage, no
- * `booted`) for `stallMs` is treated as hung and killed; one that keeps reporting is given up to
- * `totalMs` from its fork. An attached worker must be ready within `stallMs`.
- */
-export interface BootBudget {
-  stallMs: number;
-  totalMs: number;
-}
-
-/** `details` of the WORKER_START_FAILED a missed boot deadline rejects `whenBooted()` with. */
-export interface BootDeadlineMissed {
-  cause: 'boot-deadline';
-  /** `no-progress`: silent for `stallMs`; `total`: still booting after `totalMs`. */
-  deadline: 'no-progress' | 'total';
-  stage: string;
-  [key: string]: unknown;
-}
-
-/** The part of a child process the handle uses (`child_process.fork` gives one; tests pass fakes). */
-export interface WorkerProcess {
-  readonly pid: number | undefined;
-  readonly connected: boolean;
-  readonly exitCode: number | null;
-  readonly signalCode: NodeJS.Signals | null;
-  send(message: unknown, callback: (error: Error | null) => void): boolean;
-  kill(signal: NodeJS.Signals): boolean;
-  on(event: 'message', listener: (message: unknown) => void): unknown;
-  on(event: 'error', listener: (error: Error) => void): unknown;
-  once(event: 'exit', listener: (code: number | null, signal: NodeJS.Signals | null) => void): unknown;
-}
-
 export interface WorkerHandleOptions {
   programPath: string;
   config: Config;
@@ -129,26 +51,9 @@ export interface WorkerHandleOptions {
   spawn?: (programPath: string, args: string[], options: ForkOptions) => WorkerProcess;
 }
 
-/** The worker's environment: no socket-activation or notify variables, no config re-read. */
-export function workerEnv(env: NodeJS.ProcessEnv, config: Config): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (k.startsWith('LISTEN_') || k === 'NOTIFY_SOCKET' || k === 'WATCHDOG_USEC' || k === 'WATCHDOG_PID')
-      continue;
-    out[k] = v;
-  }
-  // The supervisor's configuration reaches the worker over IPC; the worker's own start-up must not
-  // fail on a config file edited since (a bad file at SIGHUP keeps the running configuration).
-  out.DBUS_MCP_CONFIG = '/dev/null';
-  out.DBUS_MCP_LOG_LEVEL = config.LOG_LEVEL;
-  return out;
-}
-
-const defaultSpawn = (programPath: string, args: string[], options: ForkOptions): WorkerProcess =>
-  fork(programPath, args, options) as WorkerProcess;
-
 /**
- * One forked worker, an explicit state machine: created → booting (`start()` forks) → idle
+ * One forked worker, an explicit state machine (one class on purpose, a little over the house's
+ * ~300 lines: its handlers, timers and stop steps are one state machine and read best together): created → booting (`start()` forks) → idle
  * (booted; a spare waits here) → attaching → ready → stopping → exited, each transition checked
  * against ALLOWED_FROM. `intentionalStop` is set before any stop the supervisor wants, so only
  * unintended exits count as crashes. Heartbeats run from `booted` on; a worker that leaves one
@@ -202,22 +107,7 @@ export class WorkerHandle implements WorkerLike {
   /** Forks the process and arms the boot deadline. Once only. */
   start(): void {
     if (!this.#transition('booting')) throw new Error(`worker already started (${this.#state})`);
-    const { config, spare } = this.options;
-    const spawn = this.options.spawn ?? defaultSpawn;
-    const child = spawn(this.options.programPath, spare ? ['worker', '--spare'] : ['worker'], {
-      serialization: 'json',
-      // Small-heap flags (bench/README.md, "Memory"): a small young generation and no V8 background
-      // threads cut an idle worker's private memory by more than half, latency unchanged. A quarter
-      // of V8's default interrupt budget reaches optimised code sooner (bench/README.md, "Warm-up").
-      execArgv: [
-        `--max-old-space-size=${config.WORKER_MAX_MEMORY_MB}`,
-        '--max-semi-space-size=1',
-        '--single-threaded',
-        '--interrupt-budget=16384',
-      ],
-      env: workerEnv(this.options.env, config),
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
+    const child = forkWorkerProcess(this.options);
     this.#child = child;
     this.#pid = child.pid ?? -1;
     this.#log = this.options.log.child({ workerPid: this.#pid });
@@ -486,33 +376,5 @@ export class WorkerHandle implements WorkerLike {
       if (error) w.reject(error);
       else w.resolve();
     }
-  }
-}
-
-/** `exit code 70` or `signal SIGKILL`. */
-export function describeExit(code: number | null, signal: NodeJS.Signals | null): string {
-  return signal ? `signal ${signal}` : `exit code ${code}`;
-}
-
-function deferred(): { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void } {
-  let resolve!: () => void;
-  let reject!: (e: Error) => void;
-  const promise = new Promise<void>((res, rej) => {
-    resolve = res;
-    reject = rej;
-  });
-  return { promise, resolve, reject };
-}
-
-async function withDeadline(p: Promise<void>, ms: number, onTimeout: () => Error): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(onTimeout()), ms);
-    timer.unref();
-  });
-  try {
-    await Promise.race([p, timeout]);
-  } finally {
-    clearTimeout(timer);
   }
 }

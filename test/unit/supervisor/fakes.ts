@@ -11,7 +11,7 @@ import type {
   WorkerOwner,
   WorkerProcess,
   WorkerState,
-} from '../../../src/supervisor/worker-handle.js';
+} from '../../../src/supervisor/worker.js';
 
 /**
  * Test doubles for the supervisor's unit tests: a child process that records what it was sent and

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
 import type { AppError } from '../../../src/shared/errors.js';
-import type { WorkerExit } from '../../../src/supervisor/worker-handle.js';
+import type { WorkerExit } from '../../../src/supervisor/worker.js';
 import { WorkerHandle } from '../../../src/supervisor/worker-handle.js';
 import { FakeProcess, collectingLogger, defaultConfig, flush } from './fakes.js';
 
