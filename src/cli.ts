@@ -4,7 +4,6 @@ import type { ParsedArgs } from './cli/args.js';
 import { commandFor, mainHelp } from './cli/commands.js';
 import type { CommandContext, Invocation } from './commands/context.js';
 import { AppError, EXIT_USAGE, errorMessage, exitCodeOf } from './shared/errors.js';
-import { programVersion } from './shared/version.js';
 
 /**
  * The `dbus-mcp` entry point: parses the command line, then imports the one command module it
@@ -19,13 +18,15 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`dbus-mcp: ${errorMessage(e)}\n`);
     return exitCodeOf(e);
   }
+  // The version is imported only where it is shown: `connect` loads as little as it can.
+  const version = async () => (await import('./shared/version.js')).programVersion();
   if (parsed.version) {
-    process.stdout.write(`${programVersion()}\n`);
+    process.stdout.write(`${await version()}\n`);
     return 0;
   }
   const command = commandFor(parsed.command);
   if (parsed.help || !parsed.command) {
-    process.stdout.write(command ? `${command.usage}\n` : mainHelp(programVersion()));
+    process.stdout.write(command ? `${command.usage}\n` : mainHelp(await version()));
     return parsed.help && (command || !parsed.command) ? 0 : EXIT_USAGE;
   }
   if (!command) {
