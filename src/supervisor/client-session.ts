@@ -87,6 +87,7 @@ export class ClientSession {
   private readonly restartPolicy = new RestartPolicy();
   private policyState: PolicyStateWire | undefined;
   private timers = new Set<NodeJS.Timeout>();
+  private hangupGraceArmed = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id;
@@ -304,6 +305,7 @@ export class ClientSession {
     this.queue = [];
     for (const msg of queued) this.toWorker(msg);
     this.link.resume('no-worker');
+    this.armHangupGrace();
   }
 
   private workerExited(worker: WorkerLike, exit: WorkerExit): void {
@@ -393,10 +395,19 @@ export class ClientSession {
 
   private readonly onEnd = (): void => {
     this.finishIfHungUp();
-    if (this.phase.name !== 'closing') {
-      this.after(HANGUP_GRACE_MS, () => void this.close('client hung up with requests in flight'));
-    }
+    this.armHangupGrace();
   };
+
+  /**
+   * After a half-close, the requests get HANGUP_GRACE_MS to be answered — counted from when they
+   * reached a worker: a client that sends its requests and hangs up at once (a pipe into
+   * `dbus-mcp connect`) is still answered when its first worker is slow to come.
+   */
+  private armHangupGrace(): void {
+    if (this.hangupGraceArmed || !this.link.hasEnded || this.phase.name !== 'ready') return;
+    this.hangupGraceArmed = true;
+    this.after(HANGUP_GRACE_MS, () => void this.close('client hung up with requests in flight'));
+  }
 
   /** After the client half-closed: end once every request it sent has been answered. */
   private finishIfHungUp(): void {

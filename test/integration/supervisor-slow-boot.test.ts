@@ -19,13 +19,14 @@ before(async () => {
 });
 
 test('a worker that boots slowly but reports progress is not killed: the client is served', async (t) => {
-  const delayMs = 8000;
+  // Long enough to stay above the no-progress deadline even on a loaded machine (it adapts upwards).
+  const delayMs = 20_000;
   const served = await startServe({
     env: {
       DBUS_MCP_SESSION_BUS_ADDRESS: bus.address,
       DBUS_MCP_SPARE_WORKERS: '0',
       DBUS_MCP_WORKER_BOOT_TIMEOUT_MIN_MS: '1000',
-      DBUS_MCP_WORKER_BOOT_TIMEOUT_MAX_MS: '60000',
+      DBUS_MCP_WORKER_BOOT_TIMEOUT_MAX_MS: '90000',
       TEST_DBUS_MCP_BOOT_DELAY_MS: String(delayMs),
       TEST_DBUS_MCP_BOOT_PROGRESS: '1',
     },

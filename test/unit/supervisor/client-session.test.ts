@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, mock, test } from 'node:test';
 import { AppError } from '../../../src/shared/errors.js';
-import { ClientSession, WAITING_NOTICE_MS } from '../../../src/supervisor/client-session.js';
+import { ClientSession, HANGUP_GRACE_MS, WAITING_NOTICE_MS } from '../../../src/supervisor/client-session.js';
 import { FakeWorker, collectingLogger, defaultConfig, flush } from './fakes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-session-'));
@@ -220,4 +220,21 @@ test('no worker ready within WORKER_BOOT_TIMEOUT_MAX_MS: a clear error by that b
   assert.match(answer.error.message, /worker could not start \(no worker was ready within 30 s\)/);
   await until('closed', () => t.isClosed());
   assert.ok(t.worker().stopped);
+});
+
+test('regression: a client that sends and hangs up at once is answered even when its first worker is slow', async () => {
+  const t = await session();
+  t.send(INIT);
+  t.client.end();
+  await until('read', () => t.s.status().inFlight === 1);
+  mock.timers.tick(HANGUP_GRACE_MS * 3);
+  await flush();
+  assert.equal(t.isClosed(), false, 'the grace starts once the requests reached a worker');
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('sent', () => t.worker().mcp.length === 1);
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  await until('answered', () => t.lines.length === 1);
+  await until('closed after the answer', () => t.isClosed());
 });
