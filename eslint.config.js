@@ -40,6 +40,42 @@ export default tseslint.config(
       '@typescript-eslint/consistent-type-imports': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
       'no-console': 'error',
+      // Log the Error itself under `err` (pino's serializer keeps its code, details and stack).
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector: "Property[key.name='err'] > CallExpression[callee.name='errorMessage']",
+          message: 'log `{ err }` with the Error object, not `err: errorMessage(err)`',
+        },
+      ],
+    },
+  },
+  {
+    // Type-aware rules: a promise nobody awaits or handles, a promise where a callback's result
+    // is ignored, a switch that misses a case of its union.
+    files: ['**/*.ts'],
+    languageOptions: {
+      parserOptions: { project: './tsconfig.test.json', tsconfigRootDir: import.meta.dirname },
+    },
+    rules: {
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          // node:test registers tests with calls whose promise the runner itself awaits.
+          allowForKnownSafeCalls: [
+            {
+              from: 'package',
+              package: 'node:test',
+              name: ['test', 'it', 'describe', 'suite', 'before', 'after'],
+            },
+          ],
+        },
+      ],
+      '@typescript-eslint/no-misused-promises': 'error',
+      '@typescript-eslint/switch-exhaustiveness-check': [
+        'error',
+        { considerDefaultExhaustiveForUnions: true },
+      ],
     },
   },
   {
@@ -47,4 +83,47 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   ...workerFences,
+  // ── Room fences of the supervisor and the shared contracts (docs/ARCHITECTURE.md) ──────────
+  {
+    // The supervisor relays JSON-RPC; it never speaks MCP or D-Bus and knows the worker only
+    // through src/shared (IPC, config, status). Rule files are checked through a loader the
+    // composition root (src/commands/serve.ts) injects.
+    files: ['src/supervisor/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            { group: ['@modelcontextprotocol/*'], message: 'the supervisor does not use the MCP SDK' },
+            { group: ['dbus-next', 'dbus-next/*'], message: 'the supervisor does not use D-Bus' },
+            {
+              group: ['**/worker/**', '../worker', '**/commands/**', '**/cli/**', '**/cli.js'],
+              message: 'the supervisor imports src/shared only',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
+    // Contracts only: nothing in src/shared depends on a role.
+    files: ['src/shared/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/supervisor/**', '**/worker/**', '**/commands/**', '**/cli/**', '**/cli.js'],
+              message: 'src/shared holds contracts and imports no role',
+            },
+            {
+              group: ['@modelcontextprotocol/*', 'dbus-next', 'dbus-next/*'],
+              message: 'src/shared imports no SDK',
+            },
+          ],
+        },
+      ],
+    },
+  },
 );

@@ -127,6 +127,8 @@ manifest=$data_home/dbus-mcp/install-manifest
 bin_dir=${prefix%/}/bin
 program=$bin_dir/dbus-mcp
 wrapper=$bin_dir/dbus-mcp-socket-wrapper
+# The chunks the program imports on demand: it names them as ../lib/dbus-mcp/ from its own directory.
+lib_dir=${prefix%/}/lib/dbus-mcp
 
 # ── Running actions ─────────────────────────────────────────────────────────────────────────
 # Every change goes through `act`, which prints it and, unless --dry-run, runs it.
@@ -403,6 +405,22 @@ start_units() {
   say "status: systemctl --user status $SERVICE; logs: journalctl --user -u $SERVICE -f"
 }
 
+# Installs the build's chunks to lib_dir (appending them to the caller's `files`) and removes
+# chunks of an earlier build that this one no longer has.
+install_program_lib() {
+  local f name
+  for f in "$SRC_DIR"/dist/lib/dbus-mcp/*.mjs; do
+    [ -e "$f" ] || continue
+    install_file 0644 "$f" "$lib_dir/${f##*/}"
+    files+=("$lib_dir/${f##*/}")
+  done
+  for f in "$(dest "$lib_dir")"/*.mjs; do
+    [ -e "$f" ] || continue
+    name=${f##*/}
+    [ -e "$SRC_DIR/dist/lib/dbus-mcp/$name" ] || remove_file "$lib_dir/$name"
+  done
+}
+
 do_prod() {
   check_prerequisites
   run_build
@@ -419,6 +437,7 @@ do_prod() {
   generate_units "$program serve"
 
   install_file 0755 "$work/dbus-mcp" "$program"
+  install_program_lib
   install_file 0755 "$SRC_DIR/bin/dbus-mcp-socket-wrapper" "$wrapper"
   files+=("$program" "$wrapper")
   if [ -e "$(dest "$CONFIG")" ]; then

@@ -1,31 +1,42 @@
-// Builds the standalone program: one ESM file with every dependency inside, a node shebang,
-// runnable without a checkout (installed as /usr/local/bin/dbus-mcp).
+// Builds the program: an entry file with a node shebang and the chunks it imports on demand,
+// runnable without a checkout or node_modules:
+//   dist/bin/dbus-mcp.mjs         the entry (cli: argument parsing and dispatch only)
+//   dist/lib/dbus-mcp/*.mjs       one chunk per command and the code they share
+//   dist/dbus-mcp.mjs             a symlink to bin/dbus-mcp.mjs (the path tests, units and npm use)
+// Installed the same way round (install.sh): PREFIX/bin/dbus-mcp and PREFIX/lib/dbus-mcp/*.mjs, the
+// entry importing ../lib/dbus-mcp/… Code splitting is what lets `dbus-mcp connect` load only the
+// bridge (bench/README.md), while serve and the workers load what they need.
 import { build } from 'esbuild';
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 
 const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8'));
-const outfile = 'dist/dbus-mcp.mjs';
+const entry = 'dist/bin/dbus-mcp.mjs';
 
+rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli.ts'],
-  outfile,
+  entryPoints: { 'dbus-mcp': 'src/cli.ts' },
+  outdir: 'dist',
+  entryNames: 'bin/[name]',
+  chunkNames: 'lib/dbus-mcp/[name]-[hash]',
+  outExtension: { '.js': '.mjs' },
+  splitting: true,
   bundle: true,
   platform: 'node',
   target: 'node20',
   format: 'esm',
   sourcemap: 'linked',
-  // Minified, every process (supervisor and each worker) holds half the source text and less
-  // bytecode: ~6 MiB less private memory per process, what lets 16 clients fit in MemoryMax=512M
-  // (bench/README.md, "Memory"). No keepNames: it costs ~2 MiB per worker again. Logged errors keep
-  // their name, message and stack (pino's `type` shows the minified class name); the linked source
-  // map maps stack traces back to src/.
+  // Minified, every process (supervisor and each worker) holds less source text and bytecode:
+  // several MiB less private memory per process (bench/README.md, "Memory"). No keepNames (it
+  // costs per worker again). Logged errors keep their name, message and stack; the linked source
+  // maps map stack traces back to src/.
   minify: true,
   legalComments: 'none',
   // dbus-next's optional abstract-socket helper is a native addon we never install.
   external: ['usocket', 'x11'],
-  define: { 'process.env.DBUS_MCP_VERSION': JSON.stringify(pkg.version) },
+  define: { __DBUS_MCP_VERSION__: JSON.stringify(pkg.version) },
   banner: {
-    // The shebang comes from src/cli.ts (esbuild keeps an entry point's hashbang on line 1).
+    // The shebang comes from src/cli.ts (esbuild keeps an entry point's hashbang on line 1). Every
+    // chunk gets a `require` for the CommonJS dependencies bundled into it.
     js: [
       "import { createRequire as __dbusMcpCreateRequire } from 'node:module';",
       'const require = __dbusMcpCreateRequire(import.meta.url);',
@@ -33,4 +44,5 @@ await build({
   },
   logLevel: 'warning',
 });
-chmodSync(outfile, 0o755);
+chmodSync(entry, 0o755);
+symlinkSync('bin/dbus-mcp.mjs', 'dist/dbus-mcp.mjs');

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
-import type { StatusDocument } from '../../src/supervisor/status.js';
+import type { StatusDocument } from '../../src/shared/status.js';
 import { ROOT, spawnTracked, stopChild, tempDir } from './procs.js';
 
 /** The built program; DBUS_MCP_PROGRAM points the bench at another build (before/after comparisons). */

@@ -1,13 +1,22 @@
-import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import { z } from 'zod';
+import type { ConfigOrigin, LoadConfigOptions } from './config-text.js';
+import { collectSettings, describeOrigin } from './config-text.js';
 import { AppError } from './errors.js';
+
+export type { ConfigFlags, ConfigOrigin, LoadConfigOptions } from './config-text.js';
+export {
+  defaultConfigFiles,
+  describeOrigin,
+  expandHome,
+  expandValue,
+  parseConfigText,
+  resolveSocketPath,
+} from './config-text.js';
 
 /**
  * Configuration: built-in defaults → system file → user file → `DBUS_MCP_<KEY>` environment →
- * command-line flags, later wins. `--config FILE` (or `DBUS_MCP_CONFIG=FILE`) reads FILE instead
- * of the two default files. Files are shell style (`KEY="value"`, `#` comments).
+ * command-line flags, later wins (the chain itself: config-text.ts). Every key has one schema
+ * here; the same schemas parse the configuration the supervisor sends a worker (`configTextSchema`).
  */
 
 const int = (min: number, max: number) =>
@@ -87,6 +96,18 @@ export const CONFIG_KEYS = {
     default: '5000',
     allowed: '100 to 600000',
     doc: 'A worker that leaves an IPC heartbeat unanswered this long is killed and replaced.',
+  },
+  WORKER_BOOT_TIMEOUT_MIN_MS: {
+    schema: int(1000, 3_600_000),
+    default: '15000',
+    allowed: '1000 to 3600000',
+    doc: 'Floor of the boot deadline: a booting worker that shows no progress this long (or longer, when the machine proved slower) is killed as hung.',
+  },
+  WORKER_BOOT_TIMEOUT_MAX_MS: {
+    schema: int(1000, 3_600_000),
+    default: '120000',
+    allowed: '1000 to 3600000',
+    doc: 'Ceiling of the boot deadline: no worker boot may take longer, progress or not; a client waits at most this long for its first worker.',
   },
   MAX_CONCURRENT_CALLS: {
     schema: int(1, 256),
@@ -177,12 +198,6 @@ export const CONFIG_KEYS = {
 export type ConfigKey = keyof typeof CONFIG_KEYS;
 export type Config = { [K in ConfigKey]: z.output<(typeof CONFIG_KEYS)[K]['schema']> };
 
-export type ConfigOrigin =
-  | { source: 'default' }
-  | { source: 'file'; file: string; line: number }
-  | { source: 'env'; variable: string }
-  | { source: 'flag'; flag: string };
-
 export interface LoadedConfig {
   config: Config;
   origins: Record<ConfigKey, ConfigOrigin>;
@@ -190,191 +205,80 @@ export interface LoadedConfig {
   warnings: string[];
 }
 
-export interface LoadConfigOptions {
-  env?: NodeJS.ProcessEnv;
-  /** Values from command-line flags, keyed by config key, with the flag that set them. */
-  flags?: Partial<Record<ConfigKey, { value: string; flag: string }>>;
-  /** A file to read instead of the default system and user files. */
-  configFile?: string;
-  /**
-   * Built-in defaults of the command being run, in place of the keys' own (`stdio` logs at warn).
-   * Every file, variable and flag still wins over them; their origin stays `default`.
-   */
-  defaults?: Partial<Record<ConfigKey, string>>;
-}
-
 const isKey = (k: string): k is ConfigKey => Object.hasOwn(CONFIG_KEYS, k);
-
-/** The default files, system-wide first. */
-export function defaultConfigFiles(env: NodeJS.ProcessEnv = process.env): string[] {
-  const configHome = env.XDG_CONFIG_HOME || join(env.HOME || homedir(), '.config');
-  return ['/etc/dbus-mcp/config', join(configHome, 'dbus-mcp', 'config')];
-}
-
-/** Expands `~/` and `$VAR`/`${VAR}` the way the shell would when the file is sourced. */
-export function expandValue(raw: string, env: NodeJS.ProcessEnv): string {
-  const withVars = raw.replace(/\$(?:\{([A-Za-z_][A-Za-z0-9_]*)\}|([A-Za-z_][A-Za-z0-9_]*))/g, (_m, a, b) => {
-    return env[(a ?? b) as string] ?? '';
-  });
-  return withVars.startsWith('~/') ? join(env.HOME || homedir(), withVars.slice(2)) : withVars;
-}
-
-interface FileEntry {
-  key: string;
-  value: string;
-  line: number;
-}
-
-/** Parses shell-style `KEY=value` lines. Throws CONFIG_INVALID with file:line for lines it cannot read. */
-export function parseConfigText(text: string, file: string, env: NodeJS.ProcessEnv): FileEntry[] {
-  const entries: FileEntry[] = [];
-  text.split('\n').forEach((rawLine, i) => {
-    const line = rawLine.trim();
-    if (line === '' || line.startsWith('#')) return;
-    const m = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/.exec(line);
-    if (!m) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        `${file}:${i + 1}: expected KEY="value", got ${JSON.stringify(line)}`,
-      );
-    }
-    const key = m[1] as string;
-    let rest = (m[2] as string).trim();
-    let value: string;
-    if (rest.startsWith('"')) {
-      const end = findClosingQuote(rest);
-      if (end < 0)
-        throw new AppError('CONFIG_INVALID', `${file}:${i + 1}: ${key}: unterminated double quote`);
-      value = expandValue(rest.slice(1, end).replace(/\\(["\\$`])/g, '$1'), env);
-      rest = rest.slice(end + 1).trim();
-    } else if (rest.startsWith("'")) {
-      const end = rest.indexOf("'", 1);
-      if (end < 0)
-        throw new AppError('CONFIG_INVALID', `${file}:${i + 1}: ${key}: unterminated single quote`);
-      value = rest.slice(1, end);
-      rest = rest.slice(end + 1).trim();
-    } else {
-      const hash = rest.search(/\s#/);
-      value = expandValue((hash >= 0 ? rest.slice(0, hash) : rest).trim(), env);
-      rest = '';
-    }
-    if (rest !== '' && !rest.startsWith('#')) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        `${file}:${i + 1}: ${key}: unexpected text after the value: ${rest}`,
-      );
-    }
-    entries.push({ key, value, line: i + 1 });
-  });
-  return entries;
-}
-
-function findClosingQuote(s: string): number {
-  for (let i = 1; i < s.length; i++) {
-    if (s[i] === '\\') i++;
-    else if (s[i] === '"') return i;
-  }
-  return -1;
-}
-
-function describeOrigin(o: ConfigOrigin): string {
-  switch (o.source) {
-    case 'default':
-      return 'default';
-    case 'file':
-      return `${o.file}:${o.line}`;
-    case 'env':
-      return `environment ${o.variable}`;
-    case 'flag':
-      return `flag ${o.flag}`;
-  }
-}
-
-export { describeOrigin };
 
 /**
  * Loads the configuration chain. Throws AppError CONFIG_INVALID (exit 78 at the caller) naming
  * where the bad value came from, the key and what is allowed; unknown keys become warnings.
  */
 export function loadConfig(options: LoadConfigOptions = {}): LoadedConfig {
-  const env = options.env ?? process.env;
-  const raw = {} as Record<ConfigKey, string>;
-  const origins = {} as Record<ConfigKey, ConfigOrigin>;
-  const warnings: string[] = [];
-  for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
-    raw[key] = options.defaults?.[key] ?? CONFIG_KEYS[key].default;
-    origins[key] = { source: 'default' };
-  }
+  return buildConfig(options);
+}
 
-  const explicit = options.configFile ?? (env.DBUS_MCP_CONFIG || undefined);
-  const files = explicit ? [explicit] : defaultConfigFiles(env);
-  const readFiles: string[] = [];
-  for (const file of files) {
-    let text: string;
-    try {
-      text = readFileSync(file, 'utf8');
-    } catch (e) {
-      if (explicit)
-        throw new AppError('CONFIG_UNREADABLE', `cannot read config file ${file}: ${(e as Error).message}`);
-      continue;
-    }
-    readFiles.push(file);
-    for (const entry of parseConfigText(text, file, env)) {
-      if (!isKey(entry.key)) {
-        warnings.push(`${file}:${entry.line}: unknown key ${entry.key} ignored`);
-        continue;
-      }
-      raw[entry.key] = entry.value;
-      origins[entry.key] = { source: 'file', file, line: entry.line };
-    }
+/**
+ * The chain as far as it can be read, for a server that must stay up to explain a broken file
+ * (socket activation): a bad value keeps its key's default, a line that cannot be read is skipped,
+ * and the first fault is returned as `error` instead of thrown.
+ */
+export function loadConfigLenient(options: LoadConfigOptions = {}): {
+  loaded: LoadedConfig;
+  error: AppError | undefined;
+} {
+  let error: AppError | undefined;
+  const keep = (e: AppError) => {
+    error ??= e;
+  };
+  try {
+    return { loaded: buildConfig(options, keep), error };
+  } catch (e) {
+    // An explicit file that cannot be read: nothing of it applies.
+    if (!(e instanceof AppError)) throw e;
+    return { loaded: buildConfig({ ...options, configFile: '/dev/null' }, keep), error: e };
   }
+}
 
-  for (const [variable, value] of Object.entries(env)) {
-    if (!variable.startsWith('DBUS_MCP_') || variable === 'DBUS_MCP_CONFIG' || value === undefined) continue;
-    const key = variable.slice('DBUS_MCP_'.length);
-    if (!isKey(key)) {
-      warnings.push(`environment ${variable}: unknown key ${key} ignored`);
-      continue;
-    }
-    raw[key] = value;
-    origins[key] = { source: 'env', variable };
-  }
-
-  for (const [key, flag] of Object.entries(options.flags ?? {})) {
-    if (!flag || !isKey(key)) continue;
-    raw[key] = flag.value;
-    origins[key] = { source: 'flag', flag: flag.flag };
-  }
-
+function buildConfig(options: LoadConfigOptions, onError?: (e: AppError) => void): LoadedConfig {
+  const { values, files, warnings } = collectSettings(options, isKey, onError);
   const config = {} as Record<ConfigKey, unknown>;
+  const origins = {} as Record<ConfigKey, ConfigOrigin>;
   for (const key of Object.keys(CONFIG_KEYS) as ConfigKey[]) {
     const spec: KeySpec = CONFIG_KEYS[key];
-    const result = spec.schema.safeParse(raw[key]);
-    if (!result.success) {
-      throw new AppError(
-        'CONFIG_INVALID',
-        `${describeOrigin(origins[key])}: ${key}=${JSON.stringify(raw[key])} is not allowed; expected ${spec.allowed}`,
-        { details: { key, origin: origins[key] } },
-      );
+    const fallback = options.defaults?.[key] ?? spec.default;
+    const setting = values.get(key) ?? { value: fallback, origin: { source: 'default' } as const };
+    const result = spec.schema.safeParse(setting.value);
+    if (result.success) {
+      config[key] = result.data;
+      origins[key] = setting.origin;
+      continue;
     }
-    config[key] = result.data;
-  }
-  return { config: config as Config, origins, files: readFiles, warnings };
-}
-
-/** The socket path a command should use: SOCKET_PATH, else $XDG_RUNTIME_DIR/dbus-mcp.sock. */
-export function resolveSocketPath(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  if (config.SOCKET_PATH) return config.SOCKET_PATH;
-  if (!env.XDG_RUNTIME_DIR) {
-    throw new AppError(
-      'SOCKET_PATH_MISSING',
-      'no socket path: set SOCKET_PATH (config, DBUS_MCP_SOCKET_PATH or --socket) or XDG_RUNTIME_DIR',
+    const error = new AppError(
+      'CONFIG_INVALID',
+      `${describeOrigin(setting.origin)}: ${key}=${JSON.stringify(setting.value)} is not allowed; expected ${spec.allowed}`,
+      { details: { key, origin: setting.origin } },
     );
+    if (!onError) throw error;
+    onError(error);
+    config[key] = spec.schema.parse(fallback);
+    origins[key] = { source: 'default' };
   }
-  return join(env.XDG_RUNTIME_DIR, 'dbus-mcp.sock');
+  return { config: config as Config, origins, files, warnings };
 }
 
-/** Expands `~/` in a path-valued key. */
-export function expandHome(path: string, env: NodeJS.ProcessEnv = process.env): string {
-  return path.startsWith('~/') ? join(env.HOME || homedir(), path.slice(2)) : path;
+const CONFIG_SHAPE = Object.fromEntries(
+  Object.entries(CONFIG_KEYS).map(([key, spec]) => [key, spec.schema]),
+) as { [K in ConfigKey]: (typeof CONFIG_KEYS)[K]['schema'] };
+
+/** Parses every key of a `ConfigText` with its own schema, the one the files are checked with. */
+export const configTextSchema = z.strictObject(CONFIG_SHAPE);
+
+/** A configuration as text values, one per key: what the supervisor sends a worker over IPC. */
+export type ConfigText = z.input<typeof configTextSchema>;
+
+/** The text form of a parsed configuration (`configTextSchema` parses it back to the same values). */
+export function configToText(config: Config): ConfigText {
+  const keys = Object.keys(CONFIG_KEYS) as ConfigKey[];
+  // Each value came out of its key's schema, so its text form goes back in.
+  return Object.fromEntries(
+    keys.map((key) => [key, config[key] === undefined ? '' : String(config[key])]),
+  ) as ConfigText;
 }

@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import type { Config } from './config.js';
-import { AppError } from './errors.js';
+import { configTextSchema } from './config.js';
+import type { ErrorCode } from './errors.js';
+import { AppError, ERROR_CODES } from './errors.js';
 
 /**
  * The one protocol between the supervisor and a worker, over the `child_process.fork` IPC channel
@@ -10,9 +11,14 @@ import { AppError } from './errors.js';
  * supervisor → worker: `attach` exactly once (a spare worker waits for it), then any of `mcp`,
  * `config`, `flow`, `ping`, `shutdown`.
  *
- * worker → supervisor: `booted` once the program is loaded (before attach), `ready` once the MCP
- * server serves the attached client (a worker counts as ready only then), `start-failed` when it
- * cannot get there, then `mcp`, `pong` (+ `stats`), `policy-state` whenever the policy state changed.
+ * worker → supervisor: `boot-progress` while it loads (each stage it reaches, so a slow machine is
+ * told apart from a hung worker), `booted` once the program is loaded (before attach), `ready` once
+ * the MCP server serves the attached client (a worker counts as ready only then), `start-failed`
+ * (with the catalogue code of the fault) when it cannot get there, then `mcp`, `pong` (+ `stats`),
+ * `policy-state` whenever the policy state changed.
+ *
+ * Senders build the wire form (`…Wire`, e.g. configuration as text values); receivers get the
+ * parsed form (`ToWorker`, `ToSupervisor`).
  */
 
 const requestId = z.union([z.string(), z.number()]);
@@ -32,13 +38,25 @@ export const jsonRpcMessageSchema = z.union([
 export type JsonRpcMessage = z.infer<typeof jsonRpcMessageSchema>;
 export type JsonRpcId = z.infer<typeof requestId>;
 
-/** A configuration as carried over IPC: the parsed `Config` (JSON drops keys whose value is undefined). */
-const configSchema = z
-  .record(z.string(), z.union([z.string(), z.number(), z.boolean(), z.null()]))
-  .transform((c) => c as unknown as Config);
+/** A configuration as carried over IPC: every key as text, parsed with the key's own schema. */
+const configSchema = configTextSchema;
 
-/** Per-client policy state (rate-limit buckets); opaque to the supervisor, which keeps the latest. */
-const policyStateSchema = z.unknown();
+const bucketSchema = z.object({ tokens: z.number().finite(), updatedAt: z.number().finite() });
+/**
+ * Per-client policy state (rate-limit buckets, `updatedAt` in wall-clock ms): the supervisor keeps
+ * the latest a worker reported and hands it to the replacement, so a crash never resets a limit.
+ */
+export const policyStateSchema = z.object({
+  version: z.literal(1),
+  buckets: z.object({
+    notify: bucketSchema.optional(),
+    screenshot: bucketSchema.optional(),
+    mutating: bucketSchema.optional(),
+  }),
+});
+export type PolicyStateWire = z.infer<typeof policyStateSchema>;
+
+const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const toWorkerSchema = z.discriminatedUnion('t', [
   z.object({
@@ -54,12 +72,15 @@ export const toWorkerSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('ping'), n: z.number().int() }),
   z.object({ t: z.literal('shutdown') }),
 ]);
-export type ToWorker = z.infer<typeof toWorkerSchema>;
+export type ToWorker = z.output<typeof toWorkerSchema>;
+export type ToWorkerWire = z.input<typeof toWorkerSchema>;
 
 export const toSupervisorSchema = z.discriminatedUnion('t', [
+  /** A boot stage reached (`started`, `modules-loaded`, `warm-up`, …); progress, not readiness. */
+  z.object({ t: z.literal('boot-progress'), stage: z.string() }),
   z.object({ t: z.literal('booted') }),
   z.object({ t: z.literal('ready') }),
-  z.object({ t: z.literal('start-failed'), message: z.string() }),
+  z.object({ t: z.literal('start-failed'), code: errorCodeSchema, message: z.string() }),
   z.object({ t: z.literal('mcp'), msg: jsonRpcMessageSchema }),
   z.object({ t: z.literal('pong'), n: z.number().int() }),
   z.object({
@@ -69,13 +90,14 @@ export const toSupervisorSchema = z.discriminatedUnion('t', [
   }),
   z.object({ t: z.literal('policy-state'), state: policyStateSchema }),
 ]);
-export type ToSupervisor = z.infer<typeof toSupervisorSchema>;
+export type ToSupervisor = z.output<typeof toSupervisorSchema>;
+export type ToSupervisorWire = z.input<typeof toSupervisorSchema>;
 
 /** One handler per message tag; the compiler checks the table is complete. */
 export type Handlers<M extends { t: string }> = { [K in M['t']]: (msg: Extract<M, { t: K }>) => void };
 
 /** Parses a raw IPC message; throws AppError IPC_INVALID naming what did not match. */
-export function parseIpc<M>(schema: z.ZodType<M>, raw: unknown): M {
+export function parseIpc<M>(schema: z.ZodType<M, unknown>, raw: unknown): M {
   const result = schema.safeParse(raw);
   if (!result.success) {
     const tag = typeof raw === 'object' && raw !== null && 't' in raw ? String(raw.t) : '?';

@@ -1,5 +1,5 @@
 import type { Socket } from 'node:net';
-import { errorMessage } from '../shared/errors.js';
+import { errorData } from '../shared/errors.js';
 import type { JsonRpcMessage } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { INVALID_REQUEST, LineFramer, errorResponse, parseFrame } from './framing.js';
@@ -40,12 +40,17 @@ export class ClientLink {
       events.onEnd();
     });
     socket.on('close', () => events.onClose());
-    socket.on('error', (err) => log.debug({ err: errorMessage(err) }, 'client socket error'));
+    socket.on('error', (err) => log.debug({ err }, 'client socket error'));
     socket.on('drain', () => {
       if (!this.congested) return;
       this.congested = false;
       events.onCongestion(false);
     });
+  }
+
+  /** The client ended its side (half-close or gone). */
+  get hasEnded(): boolean {
+    return this.ended;
   }
 
   get isCongested(): boolean {
@@ -92,7 +97,7 @@ export class ClientLink {
         null,
         INVALID_REQUEST,
         `message longer than MAX_MESSAGE_BYTES (${this.maxBytes} bytes); the rest of the line was discarded`,
-        { code: 'MESSAGE_TOO_LARGE', limit: this.maxBytes },
+        errorData('MESSAGE_TOO_LARGE', { limit: this.maxBytes }),
       ),
     );
   };

@@ -1,22 +1,17 @@
 import type { Socket } from 'node:net';
 import type { Config } from '../shared/config.js';
-import { errorMessage } from '../shared/errors.js';
-import type { JsonRpcMessage } from '../shared/ipc.js';
+import { errorData, errorMessage } from '../shared/errors.js';
+import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
+import type { SessionPhase, SessionStatus } from '../shared/status.js';
 import { ClientLink } from './client-link.js';
 import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
-import type { Pending, SessionStatus } from './session-state.js';
-import {
-  CRASH_WINDOW_MS,
-  CrashCounter,
-  HandshakeCache,
-  InFlightTable,
-  isRequest,
-  isResponse,
-  keyOf,
-} from './session-state.js';
-import type { WorkerExit, WorkerHandle } from './worker-handle.js';
-import { describe } from './worker-handle.js';
+import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
+import type { Pending } from './session-state.js';
+import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
+import { waitingNotices } from './waiting-notice.js';
+import type { WorkerExit, WorkerLike } from './worker.js';
+import { describeExit } from './worker.js';
 
 export const CRASH_MESSAGE = 'worker crashed; the session continues';
 /**
@@ -25,6 +20,14 @@ export const CRASH_MESSAGE = 'worker crashed; the session continues';
  * write to it, so the wait is bounded; the SDK's own stdio server answers nothing after EOF.)
  */
 export const HANGUP_GRACE_MS = 3000;
+/** A client still waiting for its first worker hears how it goes this often. */
+export const WAITING_NOTICE_MS = 5000;
+/**
+ * Messages held while no worker is ready; past this the socket is no longer read (backpressure)
+ * until one is. Holding a few means the session sees the client's opening requests (to answer
+ * them if no worker comes, and to tell a waiting client what is going on).
+ */
+export const MAX_QUEUED = 8;
 
 export interface SessionOptions {
   id: string;
@@ -32,17 +35,40 @@ export interface SessionOptions {
   config: () => Config;
   log: Logger;
   /** A worker for this client: a spare when one is there, else a fresh fork. */
-  acquireWorker: () => WorkerHandle;
+  acquireWorker: () => WorkerLike;
   onClosed: (session: ClientSession) => void;
+  /** Why workers may not start on this machine (CPU quota, the keys to change), for error texts. */
+  explainStartFailure?: () => string;
 }
 
 /**
+ * The session's one state. `starting`: no worker has been ready for this client yet (its
+ * messages wait). `replaying`: a replacement worker is ready and the cached handshake is being
+ * replayed to it. `ready`: messages flow. `restarting`: the worker crashed after serving; a
+ * replacement is on its way. `closing`: the session ends; nothing restarts.
+ */
+type Phase =
+  | { name: 'starting' }
+  | { name: 'replaying'; steps: JsonRpcMessage[]; awaiting: string | undefined }
+  | { name: 'ready' }
+  | { name: 'restarting' }
+  | { name: 'closing'; done: Promise<void> };
+
+/**
+ * (One class a little over the house's ~300 lines: the session is one state machine, and its
+ * phase changes read best in one place.)
+ *
  * One connected client: newline-delimited JSON-RPC framing, a relay to its worker with
  * backpressure both ways (the socket pauses while the IPC channel is congested; the worker holds
  * its output while the socket is), the in-flight request table, and crash recovery: in-flight
  * requests fail with -32603, a new worker is attached and the cached 2025-era handshake
  * (`initialize`, `notifications/initialized`, `logging/setLevel`) is replayed with its answers
  * swallowed. 2026-era requests carry their own `_meta`, so nothing needs replaying for them.
+ *
+ * A client waiting for its first worker gets a `notifications/message` warning every
+ * WAITING_NOTICE_MS (and `notifications/progress` for requests that carry a progress token);
+ * if no worker is ready within WORKER_BOOT_TIMEOUT_MAX_MS, every request it sent is answered
+ * with an error naming the cause and the session closes.
  */
 export class ClientSession {
   readonly id: string;
@@ -52,20 +78,16 @@ export class ClientSession {
 
   private readonly log: Logger;
   private readonly link: ClientLink;
-  private worker: WorkerHandle | undefined;
-  private workerReady = false;
-  private everReady = false;
+  private phase: Phase = { name: 'starting' };
+  private worker: WorkerLike | undefined;
   private startError: string | undefined;
   private readonly inFlight = new InFlightTable();
   private queue: JsonRpcMessage[] = [];
   private readonly handshake = new HandshakeCache();
-  private readonly crashes = new CrashCounter();
-  private replaySteps: JsonRpcMessage[] = [];
-  private awaitingReplay: string | undefined;
-  private policyState: unknown;
-  private clientEnded = false;
-  private closing: Promise<void> | undefined;
-  private restartTimer: NodeJS.Timeout | undefined;
+  private readonly restartPolicy = new RestartPolicy();
+  private policyState: PolicyStateWire | undefined;
+  private timers = new Set<NodeJS.Timeout>();
+  private hangupGraceArmed = false;
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id;
@@ -80,15 +102,32 @@ export class ClientSession {
           { paused },
           paused ? 'client not reading; worker output held' : 'client reading again',
         );
-        this.worker?.send({ t: 'flow', paused });
+        this.worker?.setFlow(paused);
       },
     });
   }
 
+  get state(): SessionPhase {
+    return this.phase.name;
+  }
+
+  /** Read fresh after every await (the phase changes under us). */
+  private get closing(): boolean {
+    return this.phase.name === 'closing';
+  }
+
   start(): void {
     this.log.info('client connected');
-    this.link.pause('no-worker');
-    void this.startWorker('connect');
+    const boundMs = this.opts.config().WORKER_BOOT_TIMEOUT_MAX_MS;
+    const notice = setInterval(() => this.noticeWaiting(boundMs), WAITING_NOTICE_MS);
+    notice.unref();
+    this.timers.add(notice);
+    this.after(boundMs, () => {
+      if (this.phase.name !== 'starting') return;
+      const cause = this.startError ?? `no worker was ready within ${Math.round(boundMs / 1000)} s`;
+      this.giveUpStarting(cause);
+    });
+    void this.startWorker();
   }
 
   status(): SessionStatus {
@@ -100,44 +139,57 @@ export class ClientSession {
       requestsServed: this.requestsServed,
       inFlight: this.inFlight.size,
       restarts: this.restarts,
-      state: this.closing ? 'closing' : this.workerReady ? 'ready' : 'starting',
+      state: this.phase.name,
     };
   }
 
   /** SIGHUP: the worker applies the reloaded configuration (a replacement gets it with attach). */
   pushConfig(config: Config): void {
-    const state = this.worker?.state;
-    if (state === 'attaching' || state === 'ready') this.worker?.send({ t: 'config', config });
+    this.worker?.pushConfig(config);
   }
 
   /**
    * Ends the session: optionally answers every in-flight request and/or writes a final error,
    * half-closes the socket, stops the worker (shutdown → SIGTERM → SIGKILL). Idempotent.
    */
-  close(reason: string, opts: { failInFlight?: string; finalError?: string } = {}): Promise<void> {
-    this.closing ??= this.doClose(reason, opts);
-    return this.closing;
+  close(
+    reason: string,
+    opts: { failInFlight?: string; finalError?: string; data?: object } = {},
+  ): Promise<void> {
+    if (this.phase.name === 'closing') return this.phase.done;
+    // The phase changes first, so nothing the teardown sets off can restart or re-close.
+    const done = Promise.resolve()
+      .then(() => this.doClose(reason, opts))
+      .catch((err: unknown) => this.log.error({ err }, 'session close failed'));
+    this.phase = { name: 'closing', done };
+    return done;
   }
 
-  private async doClose(reason: string, opts: { failInFlight?: string; finalError?: string }): Promise<void> {
-    clearTimeout(this.restartTimer);
-    if (opts.failInFlight) this.failInFlight(opts.failInFlight, () => true);
-    if (opts.finalError) this.link.write(errorResponse(null, INTERNAL_ERROR, opts.finalError));
+  private async doClose(
+    reason: string,
+    opts: { failInFlight?: string; finalError?: string; data?: object },
+  ): Promise<void> {
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    if (opts.failInFlight) this.failInFlight(opts.failInFlight, () => true, opts.data);
+    if (opts.finalError) this.link.write(errorResponse(null, INTERNAL_ERROR, opts.finalError, opts.data));
     this.link.end();
     const worker = this.worker;
     this.worker = undefined;
-    this.workerReady = false;
-    await worker?.stop();
-    this.log.info(
-      {
-        reason,
-        durationMs: Date.now() - this.connectedAt,
-        requestsServed: this.requestsServed,
-        restarts: this.restarts,
-      },
-      'client disconnected',
-    );
-    this.opts.onClosed(this);
+    try {
+      await worker?.stop();
+    } finally {
+      this.log.info(
+        {
+          reason,
+          durationMs: Date.now() - this.connectedAt,
+          requestsServed: this.requestsServed,
+          restarts: this.restarts,
+        },
+        'client disconnected',
+      );
+      this.opts.onClosed(this);
+    }
   }
 
   private fromClient(msg: JsonRpcMessage): void {
@@ -148,19 +200,24 @@ export class ClientSession {
       return;
     }
     this.handshake.record(msg);
-    if (this.workerReady) this.toWorker(msg);
-    else this.queue.push(msg);
+    if (this.phase.name === 'ready') this.toWorker(msg);
+    else this.hold(msg);
+  }
+
+  private hold(msg: JsonRpcMessage): void {
+    this.queue.push(msg);
+    if (this.queue.length >= MAX_QUEUED) this.link.pause('no-worker');
   }
 
   private toWorker(msg: JsonRpcMessage): void {
     const worker = this.worker;
     if (!worker) {
-      this.queue.push(msg);
+      this.hold(msg);
       return;
     }
     if (isRequest(msg)) this.inFlight.markSent(msg.id);
     let congested = false;
-    const ok = worker.send({ t: 'mcp', msg }, () => {
+    const ok = worker.sendMcp(msg, () => {
       if (congested) this.link.resume('ipc');
     });
     if (!ok) {
@@ -169,13 +226,12 @@ export class ClientSession {
     }
   }
 
-  private fromWorker(worker: WorkerHandle, msg: JsonRpcMessage): void {
+  private fromWorker(worker: WorkerLike, msg: JsonRpcMessage): void {
     if (worker !== this.worker) return;
     if (isResponse(msg)) {
-      const key = keyOf(msg.id);
-      if (key === this.awaitingReplay) {
-        this.awaitingReplay = undefined;
-        this.replayNext(worker);
+      const phase = this.phase;
+      if (phase.name === 'replaying' && keyOf(msg.id) === phase.awaiting) {
+        this.replayNext(worker, phase);
         return;
       }
       if (this.inFlight.settle(msg.id)) this.requestsServed++;
@@ -184,13 +240,13 @@ export class ClientSession {
     this.finishIfHungUp();
   }
 
-  private async startWorker(why: 'connect' | 'restart'): Promise<void> {
+  private async startWorker(): Promise<void> {
     if (this.closing) return;
-    let worker: WorkerHandle;
+    let worker: WorkerLike;
     try {
       worker = this.opts.acquireWorker();
     } catch (err) {
-      this.log.error({ err: errorMessage(err) }, 'cannot fork a worker');
+      this.log.error({ err }, 'cannot fork a worker');
       void this.close('fork failed', {
         failInFlight: 'no worker available',
         finalError: 'no worker available',
@@ -198,65 +254,66 @@ export class ClientSession {
       return;
     }
     this.worker = worker;
-    this.workerReady = false;
-    worker.onMcp = (msg) => this.fromWorker(worker, msg);
-    worker.onPolicyState = (state) => {
-      if (worker === this.worker) this.policyState = state;
-    };
-    worker.onExit = (exit) => this.workerExited(worker, exit);
+    worker.adopt({
+      onMcp: (msg) => this.fromWorker(worker, msg),
+      onPolicyState: (state) => {
+        if (worker === this.worker) this.policyState = state;
+      },
+      onExit: (exit) => this.workerExited(worker, exit),
+    });
     const started = Date.now();
     try {
-      await worker.attach({ clientId: this.id, config: this.opts.config(), policyState: this.policyState });
+      await worker.attach({
+        clientId: this.id,
+        config: this.opts.config(),
+        ...(this.policyState ? { policyState: this.policyState } : {}),
+      });
     } catch (err) {
       if (worker === this.worker && !this.closing) {
         this.startError = errorMessage(err);
-        this.log.error({ workerPid: worker.pid, err: this.startError }, 'worker did not become ready');
+        this.log.error({ workerPid: worker.pid, err }, 'worker did not become ready');
         worker.kill('not ready');
       }
       return;
     }
     if (worker !== this.worker || this.closing) return;
-    const fields = { workerPid: worker.pid, readyMs: Date.now() - started };
-    this.log.info(fields, why === 'connect' ? 'client ready' : 'worker restarted');
-    if (why === 'restart') {
-      this.replaySteps = this.handshake.replay();
-      if (this.replaySteps.length > 0) {
-        this.log.info(
-          { workerPid: worker.pid, messages: this.replaySteps.length },
-          'replaying session start',
-        );
-      }
+    const restarted = this.phase.name === 'restarting';
+    this.log.info(
+      { workerPid: worker.pid, readyMs: Date.now() - started },
+      restarted ? 'worker restarted' : 'client ready',
+    );
+    const steps = restarted ? this.handshake.replay() : [];
+    if (steps.length > 0) {
+      this.log.info({ workerPid: worker.pid, messages: steps.length }, 'replaying session start');
     }
-    this.replayNext(worker);
+    this.replayNext(worker, { name: 'replaying', steps, awaiting: undefined });
   }
 
   /** Sends cached handshake messages one request at a time; the session is ready after the last answer. */
-  private replayNext(worker: WorkerHandle): void {
-    for (let step = this.replaySteps.shift(); step; step = this.replaySteps.shift()) {
-      worker.send({ t: 'mcp', msg: step });
+  private replayNext(worker: WorkerLike, phase: Extract<Phase, { name: 'replaying' }>): void {
+    this.phase = phase;
+    for (let step = phase.steps.shift(); step; step = phase.steps.shift()) {
+      worker.sendMcp(step);
       if (isRequest(step)) {
-        this.awaitingReplay = keyOf(step.id);
+        phase.awaiting = keyOf(step.id);
         return;
       }
     }
-    this.workerReady = true;
-    this.everReady = true;
-    if (this.link.isCongested) worker.send({ t: 'flow', paused: true });
+    this.phase = { name: 'ready' };
+    if (this.link.isCongested) worker.setFlow(true);
     const queued = this.queue;
     this.queue = [];
     for (const msg of queued) this.toWorker(msg);
     this.link.resume('no-worker');
+    this.armHangupGrace();
   }
 
-  private workerExited(worker: WorkerHandle, exit: WorkerExit): void {
-    if (worker !== this.worker || this.closing) return;
+  private workerExited(worker: WorkerLike, exit: WorkerExit): void {
+    if (worker !== this.worker || this.phase.name === 'closing') return;
+    const everReady = this.phase.name !== 'starting';
     this.worker = undefined;
-    this.workerReady = false;
-    this.replaySteps = [];
-    this.awaitingReplay = undefined;
     this.link.resume('ipc');
-    this.link.pause('no-worker');
-    const how = describe(exit.code, exit.signal);
+    const how = describeExit(exit.code, exit.signal);
     this.log.warn(
       {
         workerPid: worker.pid,
@@ -268,36 +325,57 @@ export class ClientSession {
       },
       'worker crashed',
     );
-    this.failInFlight(CRASH_MESSAGE, (p) => p.sent, {
-      code: 'WORKER_CRASHED',
-      exit: how,
-      reason: exit.reason,
-    });
-    const { crashes, delayMs, giveUp } = this.crashes.record();
-    // A client whose workers never got ready gets one more try (the spare it was handed may have
-    // been broken), not a restart loop.
-    if (!this.everReady && crashes > 1) {
-      void this.close('worker could not start', {
-        finalError: `worker could not start (${this.startError ?? how}); closing this session`,
-      });
-      return;
-    }
-    if (giveUp) {
-      const finalError = `worker crashed ${crashes} times within ${CRASH_WINDOW_MS / 1000} s; closing this session`;
+    this.failInFlight(
+      CRASH_MESSAGE,
+      (p) => p.sent,
+      errorData('WORKER_CRASHED', { exit: how, reason: exit.reason }),
+    );
+    const decision = this.restartPolicy.decide(everReady);
+    if (decision.action === 'give-up') {
+      if (decision.why === 'never-ready') {
+        this.giveUpStarting(this.startError ?? how);
+        return;
+      }
+      const finalError = `worker crashed ${decision.crashes} times within ${CRASH_WINDOW_MS / 1000} s; closing this session`;
       void this.close('crash loop', { failInFlight: finalError, finalError });
       return;
     }
-    this.restarts++;
-    this.log.info({ delayMs, restarts: this.restarts, crashesInWindow: crashes }, 'restarting worker');
-    this.restartTimer = setTimeout(() => void this.startWorker('restart'), delayMs);
+    if (everReady) {
+      this.phase = { name: 'restarting' };
+      this.restarts++;
+    }
+    this.log.info(
+      { delayMs: decision.delayMs, restarts: this.restarts, crashesInWindow: decision.crashes },
+      'restarting worker',
+    );
+    this.after(decision.delayMs, () => void this.startWorker());
     this.finishIfHungUp();
   }
 
-  private failInFlight(
-    message: string,
-    which: (p: Pending) => boolean,
-    data?: Record<string, unknown>,
-  ): void {
+  /** No worker could be started for this client: every request it sent gets the reason. */
+  private giveUpStarting(cause: string): void {
+    const hint = this.opts.explainStartFailure?.();
+    const message = `worker could not start (${cause})${hint ? `; ${hint}` : ''}; closing this session`;
+    void this.close('worker could not start', {
+      failInFlight: message,
+      finalError: message,
+      data: errorData('WORKER_START_FAILED', { cause }),
+    });
+  }
+
+  /** While the client waits for its first worker: a log notification, and progress where it asked. */
+  private noticeWaiting(boundMs: number): void {
+    if (this.phase.name !== 'starting' || this.queue.length === 0) return;
+    const notices = waitingNotices({
+      waitedMs: Date.now() - this.connectedAt,
+      boundMs,
+      worker: this.worker,
+      queue: this.queue,
+    });
+    for (const notice of notices) this.link.write(notice);
+  }
+
+  private failInFlight(message: string, which: (p: Pending) => boolean, data?: object): void {
     for (const pending of this.inFlight.take(which)) {
       this.link.write(
         errorResponse(pending.id, INTERNAL_ERROR, message, { method: pending.method, ...data }),
@@ -305,17 +383,35 @@ export class ClientSession {
     }
   }
 
+  /** A timer the session owns: cleared when it closes. */
+  private after(ms: number, fn: () => void): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      fn();
+    }, ms);
+    timer.unref();
+    this.timers.add(timer);
+  }
+
   private readonly onEnd = (): void => {
-    this.clientEnded = true;
     this.finishIfHungUp();
-    if (!this.closing) {
-      setTimeout(() => void this.close('client hung up with requests in flight'), HANGUP_GRACE_MS).unref();
-    }
+    this.armHangupGrace();
   };
+
+  /**
+   * After a half-close, the requests get HANGUP_GRACE_MS to be answered — counted from when they
+   * reached a worker: a client that sends its requests and hangs up at once (a pipe into
+   * `dbus-mcp connect`) is still answered when its first worker is slow to come.
+   */
+  private armHangupGrace(): void {
+    if (this.hangupGraceArmed || !this.link.hasEnded || this.phase.name !== 'ready') return;
+    this.hangupGraceArmed = true;
+    this.after(HANGUP_GRACE_MS, () => void this.close('client hung up with requests in flight'));
+  }
 
   /** After the client half-closed: end once every request it sent has been answered. */
   private finishIfHungUp(): void {
-    if (this.clientEnded && this.inFlight.size === 0 && this.queue.length === 0)
+    if (this.link.hasEnded && this.inFlight.size === 0 && this.queue.length === 0)
       void this.close('client hung up');
   }
 }

@@ -1,4 +1,4 @@
-import { lstatSync, unlinkSync } from 'node:fs';
+import { lstatSync, readFileSync, readlinkSync, unlinkSync } from 'node:fs';
 import net from 'node:net';
 import type { Config } from '../shared/config.js';
 import { resolveSocketPath } from '../shared/config.js';
@@ -6,11 +6,17 @@ import { AppError, errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 
 export interface Listener {
-  server: net.Server;
+  /** Where clients connect: the activated socket's own path, or the one bound at SOCKET_PATH. */
   path: string;
   /** True when the socket came from systemd (LISTEN_FDS) and systemd owns the file. */
   activated: boolean;
-  /** Stops listening; removes the socket file when this process created it. */
+  /** Every accepted connection (of each socket listened on). */
+  onConnection(handler: (socket: net.Socket) => void): void;
+  /**
+   * Stops accepting at once (synchronously, before the promise settles), then resolves once
+   * closed; removes a socket file this process created. An activated socket stays open in
+   * systemd, which queues new connections for the next process.
+   */
   close(): Promise<void>;
 }
 
@@ -89,46 +95,97 @@ export async function bindUnixSocket(server: net.Server, path: string): Promise<
 }
 
 /**
- * The client socket: the one systemd passed (fd 3), or one bound at SOCKET_PATH. When systemd
- * passed a socket whose file was removed since (the guide's stop / rm -f / start), a fresh socket
- * is bound at the configured path so clients can reach it again.
+ * The path a listening Unix socket fd is bound to, from the kernel (getsockname is not exposed for
+ * pipes in Node): the socket inode behind /proc/self/fd/N, looked up in /proc/net/unix. Undefined
+ * when it cannot be told (no /proc, an abstract or unnamed socket).
+ */
+export function boundPathOfFd(fd: number, proc = '/proc'): string | undefined {
+  let inode: string | undefined;
+  try {
+    inode = /^socket:\[(\d+)\]$/.exec(readlinkSync(`${proc}/self/fd/${fd}`))?.[1];
+  } catch {
+    return undefined;
+  }
+  if (!inode) return undefined;
+  let table: string;
+  try {
+    table = readFileSync(`${proc}/net/unix`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // Num RefCount Protocol Flags Type St Inode Path
+  for (const line of table.split('\n').slice(1)) {
+    const fields = line.trim().split(/\s+/);
+    if (fields[6] === inode && fields[7]?.startsWith('/')) return fields.slice(7).join(' ');
+  }
+  return undefined;
+}
+
+function listenOnFd(server: net.Server, fd: number): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ fd }, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+function listenerOf(servers: net.Server[], path: string, activated: boolean, cleanup?: () => void): Listener {
+  return {
+    path,
+    activated,
+    onConnection: (handler) => {
+      for (const server of servers) server.on('connection', handler);
+    },
+    close: async () => {
+      await Promise.all(servers.map((server) => closeServer(server)));
+      cleanup?.();
+    },
+  };
+}
+
+/**
+ * The client socket: the one systemd passed (fd 3), served at whatever path it is bound to (a
+ * drop-in may have moved ListenStream= away from SOCKET_PATH; the socket's own path wins and it is
+ * never replaced), or one bound at SOCKET_PATH. When systemd passed a socket whose file was
+ * removed since (the guide's stop / rm -f / start), a fresh socket is bound at that same path so
+ * clients can reach it again, and the passed one is still served (connections already queued).
  */
 export async function openListener(config: Config, env: NodeJS.ProcessEnv, log: Logger): Promise<Listener> {
-  const server = net.createServer({ allowHalfOpen: true });
-  if (isSocketActivated(env)) {
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen({ fd: SD_LISTEN_FDS_START }, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    const address = server.address();
-    const path = typeof address === 'string' && address !== '' ? address : resolveSocketPath(config, env);
-    if (isSocketFile(path)) {
-      log.info({ socket: path }, 'using the socket passed by systemd');
-      return { server, path, activated: true, close: () => closeServer(server) };
-    }
-    log.warn({ socket: path }, 'the activated socket file is gone; binding a fresh one');
-    await closeServer(server);
-    return bindOwn(resolveSocketPath(config, env));
+  if (!isSocketActivated(env)) return bindOwn(resolveSocketPath(config, env));
+  const activated = net.createServer({ allowHalfOpen: true });
+  await listenOnFd(activated, SD_LISTEN_FDS_START);
+  const own = boundPathOfFd(SD_LISTEN_FDS_START);
+  const configured = config.SOCKET_PATH ?? (env.XDG_RUNTIME_DIR ? resolveSocketPath(config, env) : undefined);
+  const path = own ?? resolveSocketPath(config, env);
+  if (own && configured && own !== configured) {
+    log.info(
+      { socket: own, socketPath: configured },
+      'the socket systemd passed is not at SOCKET_PATH; serving it',
+    );
   }
-  return bindOwn(resolveSocketPath(config, env));
+  if (isSocketFile(path)) {
+    log.info({ socket: path }, 'using the socket passed by systemd');
+    return listenerOf([activated], path, true);
+  }
+  log.warn({ socket: path }, 'the activated socket file is gone; binding a fresh one');
+  const fresh = net.createServer({ allowHalfOpen: true });
+  try {
+    await bindUnixSocket(fresh, path);
+  } catch (err) {
+    await closeServer(activated);
+    throw err;
+  }
+  const ino = lstatSync(path).ino;
+  return listenerOf([activated, fresh], path, false, () => removeIfSame(path, ino));
 }
 
 async function bindOwn(path: string): Promise<Listener> {
   const server = net.createServer({ allowHalfOpen: true });
   await bindUnixSocket(server, path);
   const ino = lstatSync(path).ino;
-  return {
-    server,
-    path,
-    activated: false,
-    close: async () => {
-      await closeServer(server);
-      removeIfSame(path, ino);
-    },
-  };
+  return listenerOf([server], path, false, () => removeIfSame(path, ino));
 }
 
 /** Removes `path` only while it is still the file this process created. */
@@ -136,7 +193,8 @@ export function removeIfSame(path: string, ino: number): void {
   try {
     if (lstatSync(path).ino === ino) unlinkSync(path);
   } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw new AppError('INTERNAL', errorMessage(err));
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT')
+      throw new AppError('INTERNAL', errorMessage(err), { cause: err });
   }
 }
 

@@ -1,9 +1,5 @@
 import type { JsonRpcId, JsonRpcMessage } from '../shared/ipc.js';
 
-/** Crashes counted for the crash-loop limit are those within this window. */
-export const CRASH_WINDOW_MS = 60_000;
-/** More crashes than this within the window close the client with a final error. */
-export const MAX_CRASHES = 5;
 const REPLAY_ID_PREFIX = 'dbus-mcp-replay-';
 
 export const keyOf = (id: JsonRpcId): string => `${typeof id}:${id}`;
@@ -11,19 +7,6 @@ export const isRequest = (m: JsonRpcMessage): m is JsonRpcMessage & { id: JsonRp
   'method' in m && 'id' in m && m.id !== undefined && m.id !== null;
 export const isResponse = (m: JsonRpcMessage): m is JsonRpcMessage & { id: JsonRpcId } =>
   !('method' in m) && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number');
-
-/** One client as `dbus-mcp status` shows it. */
-export interface SessionStatus {
-  id: string;
-  workerPid: number | null;
-  /** Resident memory of the worker, from its last heartbeat answer. */
-  workerRssBytes: number | null;
-  connectedSince: string;
-  requestsServed: number;
-  inFlight: number;
-  restarts: number;
-  state: 'starting' | 'ready' | 'closing';
-}
 
 export interface Pending {
   id: JsonRpcId;
@@ -97,18 +80,5 @@ export class HandshakeCache {
     if (this.initialized) steps.push(this.initialized);
     if (this.setLevel) steps.push(withId(this.setLevel));
     return steps;
-  }
-}
-
-/** Crash-loop accounting: the delay before the next restart, or that the session must end. */
-export class CrashCounter {
-  private times: number[] = [];
-
-  record(now = Date.now()): { crashes: number; delayMs: number; giveUp: boolean } {
-    this.times = this.times.filter((t) => now - t < CRASH_WINDOW_MS);
-    this.times.push(now);
-    const crashes = this.times.length;
-    const delayMs = crashes <= 1 ? 0 : Math.min(5000, 100 * 2 ** (crashes - 2));
-    return { crashes, delayMs, giveUp: crashes > MAX_CRASHES };
   }
 }

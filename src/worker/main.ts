@@ -1,8 +1,8 @@
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
-import type { CommandContext } from '../cli.js';
+import type { CommandContext } from '../commands/context.js';
 import type { Config } from '../shared/config.js';
-import { AppError, errorMessage } from '../shared/errors.js';
-import type { Handlers, ToSupervisor, ToWorker } from '../shared/ipc.js';
+import { AppError, isAppError } from '../shared/errors.js';
+import type { Handlers, ToWorker, ToSupervisorWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toWorkerSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-transport.js';
@@ -15,16 +15,54 @@ const EXIT_GRACE_MS = 2000;
 type Control = Exclude<ToWorker, { t: 'mcp' | 'flow' }>;
 
 /**
- * The forked worker (`dbus-mcp worker`). Boot order: program and SDK loaded → `{t:'booted'}` →
- * (a spare waits here) `{t:'attach'}` → runtime → MCP server on the IPC transport →
- * `{t:'ready'}`. Afterwards it answers heartbeats, applies `{t:'config'}`, reports policy state
- * changes, and exits 0 on `{t:'shutdown'}` or when the IPC channel goes away.
+ * The worker process's one state. `booted`: loaded, waiting for its client. `attaching`: building
+ * the runtime for the client (a reloaded configuration that arrives meanwhile waits in
+ * `pendingConfig`). `serving`: the MCP server runs on the IPC transport. `stopping`: closing.
+ */
+type Phase =
+  | { name: 'booted' }
+  | { name: 'attaching'; log: Logger; pendingConfig?: Config }
+  | {
+      name: 'serving';
+      log: Logger;
+      runtime: { updateConfig(config: Config): void; close(): Promise<void> };
+      served: { close(): Promise<void> };
+      transport: IpcServerTransport;
+    }
+  | { name: 'stopping' };
+
+/**
+ * TEST-ONLY (with TEST_DBUS_MCP_FAULTS=1, like worker/test-faults.ts): TEST_DBUS_MCP_BOOT_DELAY_MS
+ * holds the boot that long before `booted`, as a slow machine would; with
+ * TEST_DBUS_MCP_BOOT_PROGRESS=1 it reports progress every 250 ms meanwhile, else it stays silent
+ * (a worker that looks hung).
+ */
+async function testBootDelay(env: NodeJS.ProcessEnv, progress: (stage: string) => void): Promise<void> {
+  const ms = Number(env.TEST_DBUS_MCP_BOOT_DELAY_MS);
+  if (env.TEST_DBUS_MCP_FAULTS !== '1' || !(ms > 0)) return;
+  const ticker =
+    env.TEST_DBUS_MCP_BOOT_PROGRESS === '1' ? setInterval(() => progress('test-delay'), 250) : undefined;
+  await new Promise((resolve) => setTimeout(resolve, ms));
+  clearInterval(ticker);
+}
+
+/**
+ * The forked worker (`dbus-mcp worker`). Boot order: program loaded → `{t:'boot-progress'}` at
+ * each stage → (a spare warms up) → `{t:'booted'}` → (a spare waits here) `{t:'attach'}` →
+ * runtime → MCP server on the IPC transport → `{t:'ready'}`. Afterwards it answers heartbeats,
+ * applies `{t:'config'}`, reports policy state changes, and exits 0 on `{t:'shutdown'}` or when
+ * the IPC channel goes away. A failed attach reports `{t:'start-failed', code}` and exits 1.
  */
 export async function runWorker(ctx: CommandContext): Promise<number> {
   if (!process.send) {
     throw new AppError('USAGE', 'the worker is started by `dbus-mcp serve` over an IPC channel, not by hand');
   }
   const endpoint = processEndpoint();
+  const send = (message: ToSupervisorWire): void => {
+    endpoint.send(message, () => {});
+  };
+  const progress = (stage: string) => send({ t: 'boot-progress', stage });
+  progress('started');
   // Terminal signals sent to the whole process group (Ctrl-C, hang-up) are the supervisor's to
   // act on; it stops its workers itself. SIGTERM keeps its default: that is a stop step.
   process.on('SIGINT', () => {});
@@ -35,40 +73,42 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     import('@modelcontextprotocol/server/stdio'),
     import('./runtime.js'),
   ]);
+  progress('modules-loaded');
+  await testBootDelay(ctx.env, progress);
   // A spare (`worker --spare`, forked ahead of its client) pays V8's lazy compilation of the session
   // path before `booted` (warm-up.ts, bench/README.md); a worker forked for a waiting client skips it.
   if (ctx.args.includes('--spare')) {
+    progress('warm-up');
     await warmUp({ serveStdio, createWorkerRuntime, config: ctx.loaded.config, log: ctx.log });
     if (!process.connected) return 0; // the supervisor went away meanwhile
   }
-  const send = (message: ToSupervisor): void => {
-    endpoint.send(message, () => {});
-  };
 
   return new Promise<number>((resolve) => {
-    let log: Logger = ctx.log;
-    let runtime: { updateConfig(config: Config): void; close(): Promise<void> } | undefined;
-    let served: { close(): Promise<void> } | undefined;
-    let transport: IpcServerTransport | undefined;
-    let pendingConfig: Config | undefined;
-    let attached = false;
-    let stopping = false;
+    let phase: Phase = { name: 'booted' };
+    const logOf = (p: Phase): Logger => ('log' in p ? p.log : ctx.log);
+    const isCurrent = (p: Phase): boolean => phase === p;
 
     const faults = createTestFaults(
       ctx.env,
-      () => log,
-      (message: JSONRPCMessage) => void transport?.send(message).catch(() => {}),
+      () => logOf(phase),
+      (message: JSONRPCMessage) => {
+        if (phase.name === 'serving') phase.transport.send(message).catch(() => {});
+      },
     );
 
     const stop = async (reason: string, code = 0): Promise<void> => {
-      if (stopping || faults.ignoresShutdown()) return;
-      stopping = true;
+      if (phase.name === 'stopping' || faults.ignoresShutdown()) return;
+      const was = phase;
+      phase = { name: 'stopping' };
+      const log = logOf(was);
       log.info({ reason }, 'worker stopping');
       // Whatever still holds the event loop (a bus that will not close) must not keep us alive.
       setTimeout(() => process.exit(code), EXIT_GRACE_MS).unref();
       try {
-        await served?.close();
-        await runtime?.close();
+        if (was.name === 'serving') {
+          await was.served.close();
+          await was.runtime.close();
+        }
       } catch (err) {
         log.warn({ err }, 'worker close failed');
       } finally {
@@ -80,33 +120,49 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     };
 
     const attach = async (msg: Extract<Control, { t: 'attach' }>): Promise<void> => {
-      if (attached) {
-        log.warn({ clientId: msg.clientId }, 'second attach ignored');
+      if (phase.name !== 'booted') {
+        logOf(phase).warn({ clientId: msg.clientId, phase: phase.name }, 'attach ignored');
         return;
       }
-      attached = true;
+      const attaching: Extract<Phase, { name: 'attaching' }> = {
+        name: 'attaching',
+        log: ctx.log.child({ clientId: msg.clientId }),
+      };
+      phase = attaching;
+      const { log } = attaching;
       const start = performance.now();
-      log = ctx.log.child({ clientId: msg.clientId });
       try {
-        const created = await createWorkerRuntime({
-          config: pendingConfig ?? msg.config,
+        // Awaited: the runtime may come to build asynchronously, and a stop or a config can arrive meanwhile.
+        const runtime = await createWorkerRuntime({
+          config: attaching.pendingConfig ?? msg.config,
           log,
           clientId: msg.clientId,
-          policyState: msg.policyState as Parameters<typeof createWorkerRuntime>[0]['policyState'],
-          onPolicyStateChange: (state: unknown) => send({ t: 'policy-state', state }),
+          ...(msg.policyState ? { policyState: msg.policyState } : {}),
+          onPolicyStateChange: (state) => send({ t: 'policy-state', state }),
         });
-        runtime = created;
-        transport = new IpcServerTransport(endpoint, { intercept: (m) => faults.intercept(m) });
-        served = serveStdio(created.factory, {
+        const transport = new IpcServerTransport(endpoint, { intercept: (m) => faults.intercept(m) });
+        const served = serveStdio(runtime.factory, {
           transport,
           onerror: (err) => log.warn({ err }, 'mcp transport error'),
         });
+        if (!isCurrent(attaching)) {
+          // Stopped while attaching: nothing may serve now.
+          await served.close().catch(() => {});
+          await runtime.close().catch(() => {});
+          return;
+        }
+        if (attaching.pendingConfig) runtime.updateConfig(attaching.pendingConfig);
+        phase = { name: 'serving', log, runtime, served, transport };
         send({ t: 'ready' });
-        created.connectAhead();
+        runtime.connectAhead();
         log.info({ attachMs: Math.round(performance.now() - start) }, 'worker ready');
       } catch (err) {
         log.error({ err }, 'worker could not start');
-        send({ t: 'start-failed', message: errorMessage(err) });
+        send({
+          t: 'start-failed',
+          code: isAppError(err) ? err.code : 'INTERNAL',
+          message: err instanceof Error ? err.message : String(err),
+        });
         await stop('start failed', 1);
       }
     };
@@ -114,9 +170,10 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     const handlers: Handlers<Control> = {
       attach: (msg) => void attach(msg),
       config: (msg) => {
-        if (runtime) runtime.updateConfig(msg.config);
-        else pendingConfig = msg.config;
-        log.info('configuration updated');
+        if (phase.name === 'serving') phase.runtime.updateConfig(msg.config);
+        else if (phase.name === 'attaching') phase.pendingConfig = msg.config;
+        else return;
+        logOf(phase).info('configuration updated');
       },
       ping: (msg) => {
         send({ t: 'pong', n: msg.n });
@@ -133,16 +190,17 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
       try {
         msg = parseIpc(toWorkerSchema, raw);
       } catch (err) {
-        log.error({ err }, 'invalid IPC message');
+        logOf(phase).error({ err }, 'invalid IPC message');
         return;
       }
-      dispatch(handlers, msg as Control);
+      if (msg.t === 'mcp' || msg.t === 'flow') return;
+      dispatch(handlers, msg);
     };
     const onDisconnect = (): void => void stop('supervisor disconnected');
 
     endpoint.on('message', onMessage);
     endpoint.on('disconnect', onDisconnect);
     send({ t: 'booted' });
-    log.debug({ bootMs: Math.round(performance.now() - bootStart) }, 'worker booted');
+    ctx.log.debug({ bootMs: Math.round(performance.now() - bootStart) }, 'worker booted');
   });
 }

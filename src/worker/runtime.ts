@@ -1,6 +1,7 @@
 import { McpServer } from '@modelcontextprotocol/server';
 import type { Config } from '../shared/config.js';
 import type { Logger } from '../shared/logger.js';
+import { programVersion } from '../shared/version.js';
 import { ClientLogLevels, clientTappedLogger } from './client-log.js';
 import type { WorkerDeps } from './deps.js';
 import { Gate } from './gate/gate.js';
@@ -90,7 +91,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
   return {
     factory: () => {
       const server = new McpServer(
-        { name: SERVER_NAME, version: process.env.DBUS_MCP_VERSION ?? '0.0.0' },
+        { name: SERVER_NAME, version: programVersion() },
         {
           capabilities: {
             tools: { listChanged: true },

@@ -2,7 +2,6 @@ import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { serveStdio as ServeStdio } from '@modelcontextprotocol/server/stdio';
 import type { Config } from '../shared/config.js';
-import { errorMessage } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { createWorkerRuntime as CreateWorkerRuntime } from './runtime.js';
 
@@ -74,7 +73,7 @@ export async function warmUp(deps: {
     await Promise.race([session, deadline]);
     deps.log.debug({ warmUpMs: Math.round(performance.now() - started) }, 'worker warmed up');
   } catch (err) {
-    deps.log.debug({ err: errorMessage(err) }, 'worker warm-up skipped');
+    deps.log.debug({ err }, 'worker warm-up skipped');
   } finally {
     clearTimeout(timer);
     await served?.close().catch(() => {});

@@ -1,12 +1,12 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import type { StatusDocument } from '../../src/supervisor/status.js';
+import type { StatusDocument } from '../../src/shared/status.js';
 import { isAlive, onCleanup, trackDir, trackPid, untrackPid } from './cleanup.js';
 
 /**
@@ -24,6 +24,18 @@ export function programPath(): string {
   const path = join(ROOT, 'dist', 'dbus-mcp.mjs');
   if (!existsSync(path)) execFileSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, stdio: 'inherit' });
   return path;
+}
+
+/**
+ * Copies the built program to `dir` the way it is laid out (bin/dbus-mcp.mjs importing its chunks
+ * from lib/dbus-mcp/, scripts/build.mjs) and returns the entry's path: for tests that run it
+ * somewhere another user can read.
+ */
+export function copyProgram(dir: string): string {
+  const dist = dirname(realpathSync(programPath()));
+  cpSync(dist, join(dir, 'bin'), { recursive: true });
+  cpSync(join(dist, '..', 'lib'), join(dir, 'lib'), { recursive: true });
+  return join(dir, 'bin', 'dbus-mcp.mjs');
 }
 
 export async function waitFor<T>(

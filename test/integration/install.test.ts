@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import { startSessionBus } from '../helpers/buses.js';
@@ -37,8 +37,11 @@ const MANIFEST = '.local/share/dbus-mcp/install-manifest';
 /** The tree a default (--prod-only) staged install produces: file → mode. */
 function expectedTree(stage: Stage, prefix = 'usr/local'): Record<string, string> {
   const home = stage.home.slice(1);
+  // The program's chunks (scripts/build.mjs), imported from bin/ as ../lib/dbus-mcp/.
+  const chunks = readdirSync(join(ROOT, 'dist/lib/dbus-mcp')).filter((f) => f.endsWith('.mjs'));
   return {
     [`${prefix}/bin/dbus-mcp`]: '0755',
+    ...Object.fromEntries(chunks.map((f) => [`${prefix}/lib/dbus-mcp/${f}`, '0644'])),
     [`${prefix}/bin/dbus-mcp-socket-wrapper`]: '0755',
     'etc/dbus-mcp/config': '0644',
     [`${home}/${UNIT_DIR}/dbus-mcp-standalone.socket`]: '0644',

@@ -186,7 +186,7 @@ test('SIGHUP reloads the configuration; a bad file keeps the running one', async
   writeFileSync(configFile, 'SAFETY_LEVEL="reckless"\n');
   served.proc.kill('SIGHUP');
   const failed = await served.waitForLog('configuration reload failed; keeping the running configuration');
-  assert.match(String(failed.err), /SAFETY_LEVEL/);
+  assert.match(String((failed.err as { message?: string }).message), /SAFETY_LEVEL/);
   assert.equal((await served.status()).safetyLevel, 'medium');
   assert.ok((await client.listTools()).tools.length > 0);
   await client.close();

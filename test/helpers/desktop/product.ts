@@ -1,10 +1,10 @@
-import { chmodSync, copyFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { onCleanup } from '../cleanup.js';
-import { programPath } from '../supervisor.js';
+import { copyProgram } from '../supervisor.js';
 import { asUser, userDir } from './procs.js';
 import type { Desktop } from './session.js';
 
@@ -55,9 +55,7 @@ export async function startProduct(
   opts: { level: Level; env?: Record<string, string>; label?: string },
 ): Promise<Product> {
   const dir = userDir(desk.user, join(desk.dir, `product-${opts.label ?? opts.level}`), 0o755);
-  const program = join(dir, 'dbus-mcp.mjs');
-  copyFileSync(programPath(), program);
-  chmodSync(program, 0o755);
+  const program = copyProgram(dir);
   const config = join(dir, 'config');
   writeFileSync(config, `SAFETY_LEVEL="${opts.level}"\nPOLICY_DIRS="${join(dir, 'policy.d')}"\n`);
   chmodSync(config, 0o644);

@@ -1,11 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import {
-  CrashCounter,
-  HandshakeCache,
-  InFlightTable,
-  MAX_CRASHES,
-} from '../../../src/supervisor/session-state.js';
+import { CrashCounter, MAX_CRASHES } from '../../../src/supervisor/restart-policy.js';
+import { HandshakeCache, InFlightTable } from '../../../src/supervisor/session-state.js';
 
 test('crash backoff doubles and gives up past MAX_CRASHES within the window', () => {
   const c = new CrashCounter();

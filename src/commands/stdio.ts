@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
-import type { CommandContext } from '../cli.js';
-import { createWorkerRuntime } from './runtime.js';
+import { createWorkerRuntime } from '../worker/runtime.js';
+import type { CommandContext } from './context.js';
 
 /**
  * `dbus-mcp stdio`: one client on stdin/stdout, no supervisor. Resolves when the client closes
  * stdin (or on SIGTERM/SIGINT), after the bus connections are closed.
  */
-export async function runDirect(ctx: CommandContext): Promise<number> {
+export async function runStdio(ctx: CommandContext): Promise<number> {
   const clientId = `stdio-${randomUUID().slice(0, 8)}`;
   const log = ctx.log.child({ clientId });
   const runtime = createWorkerRuntime({ config: ctx.loaded.config, log, clientId, env: ctx.env });

@@ -4,10 +4,10 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { AppError } from '../../../../src/shared/errors.js';
-import { parseExplainArgs } from '../../../../src/worker/policy/explain-cli.js';
+import { AppError } from '../../../src/shared/errors.js';
+import { parseExplainArgs } from '../../../src/commands/policy-explain.js';
 
-const ROOT = join(import.meta.dirname, '..', '..', '..', '..');
+const ROOT = join(import.meta.dirname, '..', '..', '..');
 const tmp = mkdtempSync(join(tmpdir(), 'dbus-mcp-explain-'));
 after(() => rmSync(tmp, { recursive: true, force: true }));
 

@@ -1,9 +1,7 @@
-import type { CommandContext } from '../../cli.js';
-import { AppError } from '../../shared/errors.js';
-import { PolicyEngine } from './engine.js';
-import type { Explanation } from './engine.js';
-import type { Access } from './classify.js';
-import { loadRules } from './rules.js';
+import { AppError } from '../shared/errors.js';
+import type { Access, Explanation } from '../worker/policy/index.js';
+import { PolicyEngine, loadRules } from '../worker/policy/index.js';
+import type { CommandContext } from './context.js';
 
 const USAGE =
   'usage: dbus-mcp policy explain --bus session|system --service NAME [--path PATH] [--interface IFACE] ' +

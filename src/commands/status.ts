@@ -1,66 +1,9 @@
 import net from 'node:net';
-import { lstatSync } from 'node:fs';
-import { z } from 'zod';
-import type { CommandContext } from '../cli.js';
 import { resolveSocketPath } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
-import type { Logger } from '../shared/logger.js';
-import { bindUnixSocket, closeServer, removeIfSame } from './listener.js';
-
-/**
- * `dbus-mcp status` and its channel: the supervisor listens on a control socket beside the main
- * one, `<socket>.ctl` (mode 0600, same owner-only rule). A connection gets one JSON document
- * (StatusDocument) followed by a newline, then the supervisor closes it; nothing is read.
- */
-
-export const statusDocumentSchema = z.object({
-  pid: z.number(),
-  version: z.string(),
-  startedAt: z.string(),
-  uptimeMs: z.number(),
-  safetyLevel: z.string(),
-  socket: z.string(),
-  activated: z.boolean(),
-  maxClients: z.number(),
-  clients: z.array(
-    z.object({
-      id: z.string(),
-      workerPid: z.number().nullable(),
-      workerRssBytes: z.number().nullable(),
-      connectedSince: z.string(),
-      requestsServed: z.number(),
-      inFlight: z.number(),
-      restarts: z.number(),
-      state: z.string(),
-    }),
-  ),
-  spareWorkers: z.array(z.object({ pid: z.number(), state: z.string(), since: z.string() })),
-});
-export type StatusDocument = z.infer<typeof statusDocumentSchema>;
-
-export const controlPath = (socketPath: string): string => `${socketPath}.ctl`;
-
-/** Serves the status document on `<socket>.ctl`; a stale control file of an earlier run is replaced. */
-export async function startControlServer(
-  socketPath: string,
-  snapshot: () => StatusDocument,
-  log: Logger,
-): Promise<{ close(): Promise<void> }> {
-  const path = controlPath(socketPath);
-  const server = net.createServer((conn) => {
-    conn.on('error', () => {});
-    conn.end(`${JSON.stringify(snapshot())}\n`);
-  });
-  await bindUnixSocket(server, path);
-  const ino = lstatSync(path).ino;
-  log.debug({ control: path }, 'status channel listening');
-  return {
-    close: async () => {
-      await closeServer(server);
-      removeIfSame(path, ino);
-    },
-  };
-}
+import type { StatusDocument } from '../shared/status.js';
+import { controlPath, statusDocumentSchema } from '../shared/status.js';
+import type { CommandContext } from './context.js';
 
 async function fetchStatus(path: string): Promise<StatusDocument> {
   const text = await new Promise<string>((resolve, reject) => {
@@ -101,6 +44,13 @@ export function formatStatus(doc: StatusDocument): string {
     `dbus-mcp ${doc.version}: pid ${doc.pid}, up ${formatDuration(doc.uptimeMs)}, safety level ${doc.safetyLevel}`,
     `socket ${doc.socket}${doc.activated ? ' (from systemd)' : ''}, clients ${doc.clients.length}/${doc.maxClients}`,
   ];
+  if (doc.state === 'refusing' && doc.error) {
+    lines.push(`NOT SERVING: configuration error: ${doc.error.message}`, `  fix: ${doc.error.fix}`);
+  } else if (doc.state === 'draining') lines.push('shutting down');
+  for (const warning of doc.warnings) {
+    if (doc.state === 'refusing' && doc.error && warning.includes(doc.error.message)) continue;
+    lines.push(`warning: ${warning}`);
+  }
   if (doc.clients.length > 0) {
     const rows = [
       ['CLIENT', 'WORKER PID', 'RSS', 'CONNECTED SINCE', 'REQUESTS', 'IN FLIGHT', 'RESTARTS', 'STATE'],
@@ -125,14 +75,29 @@ export function formatStatus(doc: StatusDocument): string {
       );
   }
   const spares = doc.spareWorkers.map((w) => `${w.pid} (${w.state})`);
-  lines.push(`spare workers: ${spares.length}${spares.length ? ` — ${spares.join(', ')}` : ''}`);
+  const suspended = doc.spares?.suspended ? ' (suspended: they did not boot)' : '';
+  lines.push(`spare workers: ${spares.length}${spares.length ? ` — ${spares.join(', ')}` : ''}${suspended}`);
+  if (doc.bootDeadline) {
+    const d = doc.bootDeadline;
+    lines.push(
+      `boot deadline: ${formatDuration(d.stallMs)} without progress, ${formatDuration(d.totalMs)} in all` +
+        (d.slowestBootMs === null ? '' : ` (slowest recent boot ${(d.slowestBootMs / 1000).toFixed(1)} s)`),
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 
-/** `dbus-mcp status [--json]`: reads the control socket of the running supervisor. */
+/**
+ * `dbus-mcp status [--json]`: reads the control socket of the running supervisor. A broken
+ * configuration does not stop it (the server may be up refusing clients because of it): the
+ * fault is printed on stderr and the socket path is taken from what could be read.
+ */
 export async function runStatus(ctx: CommandContext): Promise<number> {
   const unknown = ctx.args.filter((a) => a !== '--json');
   if (unknown.length > 0) throw new AppError('USAGE', `status: unknown argument ${unknown[0]}`);
+  if (ctx.configError) {
+    process.stderr.write(`dbus-mcp status: configuration error: ${ctx.configError.message}\n`);
+  }
   const doc = await fetchStatus(controlPath(resolveSocketPath(ctx.loaded.config, ctx.env)));
   process.stdout.write(ctx.args.includes('--json') ? `${JSON.stringify(doc, null, 2)}\n` : formatStatus(doc));
   return 0;

@@ -1,7 +1,7 @@
 import net from 'node:net';
-import type { CommandContext } from '../cli.js';
-import { resolveSocketPath } from '../shared/config.js';
+import { socketPathFromChain } from '../shared/config-text.js';
 import { AppError } from '../shared/errors.js';
+import type { Invocation } from './context.js';
 
 const START_HINT =
   'start the service with `systemctl --user start dbus-mcp-standalone.socket` (or run `dbus-mcp serve`)';
@@ -10,10 +10,14 @@ const START_HINT =
  * `dbus-mcp connect`: a stdio ↔ socket bridge, what `socat UNIX-CONNECT:… STDIO` does. End of
  * stdin half-closes the socket (the server still answers what is in flight); end of the socket
  * ends stdout and the command exits with the peer. stdin may be a pipe, a file or a socketpair.
+ *
+ * A thin entry: it reads SOCKET_PATH from the configuration chain and nothing else (no schemas,
+ * no logger), so it starts about as fast as node itself. Other keys are the server's to check; a
+ * server that cannot serve (a broken configuration under socket activation) tells the client why.
  */
-export async function runConnect(ctx: CommandContext): Promise<number> {
-  if (ctx.args.length > 0) throw new AppError('USAGE', `connect: unknown argument ${ctx.args[0]}`);
-  const path = resolveSocketPath(ctx.loaded.config, ctx.env);
+export async function runConnect(inv: Invocation): Promise<number> {
+  if (inv.args.length > 0) throw new AppError('USAGE', `connect: unknown argument ${inv.args[0]}`);
+  const path = socketPathFromChain({ env: inv.env, flags: inv.flags, configFile: inv.configFile });
   const socket = net.connect({ path, allowHalfOpen: true });
   await new Promise<void>((resolve, reject) => {
     socket.once('connect', resolve);

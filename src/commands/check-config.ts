@@ -1,6 +1,6 @@
-import type { CommandContext } from './cli.js';
-import type { ConfigKey } from './shared/config.js';
-import { CONFIG_KEYS, describeOrigin } from './shared/config.js';
+import type { ConfigKey } from '../shared/config.js';
+import { CONFIG_KEYS, describeOrigin } from '../shared/config.js';
+import type { CommandContext } from './context.js';
 
 /** `dbus-mcp check-config`: the effective configuration, where each value came from, and warnings. */
 export async function runCheckConfig(ctx: CommandContext): Promise<number> {

@@ -1,0 +1,247 @@
+import type { Socket } from 'node:net';
+import type { Config } from '../shared/config.js';
+import type { AppError } from '../shared/errors.js';
+import { errorData, isAppError } from '../shared/errors.js';
+import type { Logger } from '../shared/logger.js';
+import type { StatusDocument } from '../shared/status.js';
+import { BootDeadline } from './boot-deadline.js';
+import { ClientSession } from './client-session.js';
+import { explainSlowBoot } from './cpu-quota.js';
+import { SERVER_BUSY, errorResponse } from './framing.js';
+import type { Listener } from './listener.js';
+import type { StartFault } from './refusal.js';
+import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
+import { SparePool } from './spare-pool.js';
+import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker.js';
+import { STOP_STEP_MS } from './worker-handle.js';
+
+/** Draining: sessions and workers get this long in total before whatever is left is abandoned. */
+export const DRAIN_DEADLINE_MS = 3 * STOP_STEP_MS + 1000;
+
+export interface SupervisorDeps {
+  /** The configuration at start (validated, rules included), or what could be read of it when `startError` is set. */
+  config: Config;
+  /**
+   * Set when the configuration (or a rule file) is broken and the process stays up anyway
+   * (socket activation): the supervisor refuses every client with it until a reload succeeds.
+   */
+  startError?: AppError;
+  listener: Listener;
+  log: Logger;
+  version: string;
+  startedAt?: number;
+  /** From this process's start to listening, ms: what the boot deadline learns the machine from. */
+  supervisorStartupMs?: number;
+  /**
+   * The configuration chain read again (SIGHUP), with everything a worker will load checked
+   * (rule files): throws AppError when it is not usable.
+   */
+  reloadConfig: () => Config;
+  /** A new, started worker process; a spare warms up before it reports `booted`. */
+  forkWorker: (config: Config, options: { spare: boolean; boot: BootBudget }) => WorkerLike;
+}
+
+export interface Supervisor {
+  /** Forks the spare workers (unless refusing); call once the process is ready to serve. */
+  start(): void;
+  /** A new client connection (the listener's 'connection' event). */
+  accept(socket: Socket): void;
+  /**
+   * SIGHUP: new workers get the reloaded configuration, live ones are told; a bad one is kept out
+   * (a refusing supervisor starts serving once it is good).
+   */
+  reload(): void;
+  /**
+   * Stops accepting first (the listener closes before anything else, so no connection is taken
+   * that will not be served; under socket activation new ones wait in the kernel's queue for the
+   * next process), then closes every session and stops every worker in parallel, within
+   * DRAIN_DEADLINE_MS. Idempotent.
+   */
+  drain(reason: string): Promise<void>;
+  status(): StatusDocument;
+}
+
+type Phase =
+  { name: 'serving' } | { name: 'refusing'; fault: StartFault } | { name: 'draining'; done: Promise<void> };
+
+/** The supervisor's behaviour, without the process around it (signals, exit): see commands/serve.ts. */
+export function createSupervisor(deps: SupervisorDeps): Supervisor {
+  const { log, listener } = deps;
+  const startedAt = deps.startedAt ?? Date.now();
+  const sessions = new Map<string, ClientSession>();
+  let config = deps.config;
+  let seq = 0;
+  let phase: Phase = deps.startError
+    ? { name: 'refusing', fault: { error: deps.startError, fix: CONFIG_FIX } }
+    : { name: 'serving' };
+  const bootDeadline = new BootDeadline({
+    floorMs: config.WORKER_BOOT_TIMEOUT_MIN_MS,
+    ceilingMs: config.WORKER_BOOT_TIMEOUT_MAX_MS,
+    supervisorStartupMs: deps.supervisorStartupMs ?? process.uptime() * 1000,
+  });
+  const explainStartFailure = () => explainSlowBoot(bootDeadline.budget());
+
+  const fork = (spare: boolean): WorkerLike => {
+    const boot = bootDeadline.budget();
+    const worker = deps.forkWorker(config, { spare, boot });
+    worker.whenBooted().then(
+      () => {
+        bootDeadline.recordBoot(Date.now() - worker.startedAt);
+        // This machine can boot workers after all: spares that gave up may try again.
+        if (!spare) pool.resume();
+      },
+      (err: unknown) => {
+        const missed = isAppError(err) ? (err.details as BootDeadlineMissed | undefined) : undefined;
+        if (missed?.cause === 'boot-deadline' && missed.deadline === 'no-progress') {
+          bootDeadline.recordStall(boot.stallMs);
+          log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
+        }
+      },
+    );
+    return worker;
+  };
+
+  const pool = new SparePool({
+    size: () => config.SPARE_WORKERS,
+    fork: () => fork(true),
+    log: log.child({ component: 'spares' }),
+    explainFailure: explainStartFailure,
+  });
+
+  const refuseBusy = (socket: Socket): void => {
+    log.warn({ maxClients: config.MAX_CLIENTS }, 'client refused: MAX_CLIENTS reached');
+    const message = `server busy: MAX_CLIENTS (${config.MAX_CLIENTS}) clients are already connected; try again later`;
+    const data = errorData('MAX_CLIENTS', { maxClients: config.MAX_CLIENTS });
+    socket.end(`${JSON.stringify(errorResponse(null, SERVER_BUSY, message, data))}\n`);
+    setTimeout(() => socket.destroy(), 1000).unref();
+  };
+
+  const accept = (socket: Socket): void => {
+    socket.on('error', () => {});
+    switch (phase.name) {
+      case 'draining':
+        // Not reached while the listener is closed first; kept so a late event cannot start a session.
+        socket.destroy();
+        return;
+      case 'refusing':
+        refuseConnection(socket, phase.fault, config.MAX_MESSAGE_BYTES, log);
+        return;
+      case 'serving':
+        break;
+    }
+    if (sessions.size >= config.MAX_CLIENTS) {
+      refuseBusy(socket);
+      return;
+    }
+    const id = `c${++seq}`;
+    const session = new ClientSession({
+      id,
+      socket,
+      config: () => config,
+      log,
+      acquireWorker: () => pool.take() ?? fork(false),
+      onClosed: (s) => sessions.delete(s.id),
+      explainStartFailure,
+    });
+    sessions.set(id, session);
+    session.start();
+  };
+
+  const reload = (): void => {
+    if (phase.name === 'draining') return;
+    let next: Config;
+    try {
+      next = deps.reloadConfig();
+    } catch (err) {
+      if (phase.name === 'refusing' && isAppError(err)) {
+        phase = { name: 'refusing', fault: { error: err, fix: CONFIG_FIX } };
+        log.error({ err }, 'configuration still broken; refusing clients');
+        return;
+      }
+      log.error({ err }, 'configuration reload failed; keeping the running configuration');
+      return;
+    }
+    const wasRefusing = phase.name === 'refusing';
+    config = next;
+    phase = { name: 'serving' };
+    log.level = next.LOG_LEVEL;
+    bootDeadline.setLimits(next.WORKER_BOOT_TIMEOUT_MIN_MS, next.WORKER_BOOT_TIMEOUT_MAX_MS);
+    for (const session of sessions.values()) session.pushConfig(next);
+    pool.resume();
+    pool.fill();
+    log.info(
+      { safetyLevel: next.SAFETY_LEVEL, clients: sessions.size },
+      wasRefusing ? 'configuration fixed; serving' : 'configuration reloaded',
+    );
+  };
+
+  const drain = (reason: string): Promise<void> => {
+    if (phase.name === 'draining') return phase.done;
+    // Stop accepting before anything else happens: from here on connections wait in the kernel
+    // queue (socket activation: for the next process) instead of being taken and dropped.
+    const closingListener = listener.close();
+    const done = (async () => {
+      log.info({ reason, clients: sessions.size }, 'draining');
+      const started = Date.now();
+      const closing = [
+        closingListener,
+        pool.stop(),
+        ...[...sessions.values()].map((s) =>
+          s.close('server shutting down', { failInFlight: 'server is shutting down' }),
+        ),
+      ];
+      let timer: NodeJS.Timeout | undefined;
+      const deadline = new Promise<void>((r) => {
+        timer = setTimeout(r, DRAIN_DEADLINE_MS);
+        timer.unref();
+      });
+      await Promise.race([Promise.allSettled(closing), deadline]);
+      clearTimeout(timer);
+      log.info({ durationMs: Date.now() - started, left: sessions.size }, 'stopped');
+    })();
+    phase = { name: 'draining', done };
+    return done;
+  };
+
+  const status = (): StatusDocument => {
+    const spares = pool.health();
+    const warnings: string[] = [];
+    let error: StatusDocument['error'];
+    if (phase.name === 'refusing') {
+      const { fault } = phase;
+      error = { code: fault.error.code, message: fault.error.message, fix: fault.fix };
+      warnings.push(faultMessage(fault));
+    }
+    if (spares.warning) warnings.push(spares.warning);
+    return {
+      pid: process.pid,
+      version: deps.version,
+      startedAt: new Date(startedAt).toISOString(),
+      uptimeMs: Date.now() - startedAt,
+      safetyLevel: config.SAFETY_LEVEL,
+      socket: listener.path,
+      activated: listener.activated,
+      maxClients: config.MAX_CLIENTS,
+      clients: [...sessions.values()].map((s) => s.status()),
+      spareWorkers: pool.list(),
+      state: phase.name,
+      ...(error ? { error } : {}),
+      warnings,
+      bootDeadline: bootDeadline.describe(),
+      spares: { failures: spares.failures, suspended: spares.suspended },
+    };
+  };
+
+  const start = (): void => {
+    if (phase.name === 'refusing') {
+      log.error(
+        { err: phase.fault.error, fix: phase.fault.fix },
+        'configuration error; refusing clients until it is fixed',
+      );
+      return;
+    }
+    pool.fill();
+  };
+
+  return { start, accept, reload, drain, status };
+}

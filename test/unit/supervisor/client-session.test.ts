@@ -1,0 +1,240 @@
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, afterEach, beforeEach, mock, test } from 'node:test';
+import { AppError } from '../../../src/shared/errors.js';
+import { ClientSession, HANGUP_GRACE_MS, WAITING_NOTICE_MS } from '../../../src/supervisor/client-session.js';
+import { FakeWorker, collectingLogger, defaultConfig, flush } from './fakes.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-session-'));
+after(() => rmSync(dir, { recursive: true, force: true }));
+let n = 0;
+const open: net.Socket[] = [];
+const sessions: ClientSession[] = [];
+
+/** A real socket pair: the session gets the server end, the test speaks through the client end. */
+async function socketPair(): Promise<{ server: net.Socket; client: net.Socket; lines: string[] }> {
+  const path = join(dir, `s${++n}.sock`);
+  const listener = net.createServer({ allowHalfOpen: true });
+  await new Promise<void>((resolve) => listener.listen(path, resolve));
+  const accepted = new Promise<net.Socket>((resolve) => listener.once('connection', resolve));
+  const client = net.connect({ path, allowHalfOpen: true });
+  const server = await accepted;
+  listener.close();
+  open.push(client, server);
+  const lines: string[] = [];
+  let buf = '';
+  client.on('data', (b: Buffer) => {
+    buf += b.toString();
+    const parts = buf.split('\n');
+    buf = parts.pop() ?? '';
+    lines.push(...parts.filter(Boolean));
+  });
+  client.on('error', () => {});
+  return { server, client, lines };
+}
+
+async function until(what: string, probe: () => boolean): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (probe()) return;
+    await new Promise<void>((resolve) => setImmediate(resolve));
+  }
+  throw new Error(`never: ${what}`);
+}
+
+async function session(overrides: Record<string, string> = {}) {
+  const pair = await socketPair();
+  const workers: FakeWorker[] = [];
+  const { log, lines: logs } = collectingLogger();
+  let closed = false;
+  const s = new ClientSession({
+    id: 'c1',
+    socket: pair.server,
+    config: () => defaultConfig(overrides),
+    log,
+    acquireWorker: () => {
+      const w = new FakeWorker();
+      workers.push(w);
+      return w;
+    },
+    onClosed: () => (closed = true),
+    explainStartFailure: () => 'CPU quota 50%; raise WORKER_BOOT_TIMEOUT_MIN_MS',
+  });
+  sessions.push(s);
+  s.start();
+  const send = (msg: object) => pair.client.write(`${JSON.stringify(msg)}\n`);
+  const parsed = () => pair.lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  return {
+    s,
+    ...pair,
+    workers,
+    logs,
+    send,
+    parsed,
+    worker: () => workers[workers.length - 1] as FakeWorker,
+    isClosed: () => closed,
+  };
+}
+
+const INIT = { jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25' } };
+
+beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] }));
+// Every test ends its sessions (their timers go with them) before the clock is put back.
+afterEach(async () => {
+  await Promise.all(sessions.splice(0).map((s) => s.close('test over')));
+  mock.timers.reset();
+  for (const socket of open.splice(0)) socket.destroy();
+});
+
+test('messages wait while starting and flow once the worker is ready', async () => {
+  const t = await session();
+  assert.equal(t.s.state, 'starting');
+  t.send(INIT);
+  await until('queued', () => t.s.status().inFlight === 1);
+  assert.deepEqual(t.worker().mcp, []);
+  t.worker().boot();
+  await flush();
+  assert.equal(t.worker().attached?.clientId, 'c1');
+  t.worker().ready();
+  await flush();
+  assert.equal(t.s.state, 'ready');
+  assert.deepEqual(
+    t.worker().mcp.map((m) => ('id' in m ? m.id : undefined)),
+    ['init'],
+  );
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  await until('answer relayed', () => t.lines.length === 1);
+  assert.equal(t.s.status().requestsServed, 1);
+  t.client.destroy();
+});
+
+test('a crash after serving: the request in flight fails, the handshake is replayed, its answer swallowed', async () => {
+  const t = await session();
+  t.send(INIT);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('ready', () => t.s.state === 'ready');
+  await until('initialize sent', () => t.worker().mcp.length === 1);
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  t.send({ jsonrpc: '2.0', id: 7, method: 'tools/call' });
+  await until('call sent', () => t.worker().mcp.length === 3);
+  const first = t.worker();
+  first.exit({ signal: 'SIGKILL' });
+  await until('crash answered', () => t.lines.length === 2);
+  mock.timers.tick(0);
+  const crash = t.parsed()[1] as {
+    id: unknown;
+    error: { code: number; message: string; data: { code: string } };
+  };
+  assert.equal(crash.id, 7);
+  assert.equal(crash.error.code, -32603);
+  assert.equal(crash.error.data.code, 'WORKER_CRASHED');
+  assert.equal(t.s.state, 'restarting');
+  await until('replacement', () => t.workers.length === 2);
+  const second = t.worker();
+  second.boot();
+  await flush();
+  second.ready();
+  await until('replaying', () => t.s.state === 'replaying');
+  const replayed = second.mcp[0] as { id: string; method: string };
+  assert.equal(replayed.method, 'initialize');
+  assert.match(replayed.id, /^dbus-mcp-replay-/);
+  t.send({ jsonrpc: '2.0', id: 8, method: 'tools/list' });
+  second.reply({ jsonrpc: '2.0', id: replayed.id, result: {} });
+  await until('ready again', () => t.s.state === 'ready');
+  await until('queued call sent', () => second.mcp.some((m) => 'id' in m && m.id === 8));
+  assert.equal(t.lines.length, 2, 'the replayed answer never reaches the client');
+  assert.equal(t.s.status().restarts, 1);
+  t.client.destroy();
+});
+
+test('a client whose workers never get ready gets one more try, then every request is answered with the cause', async () => {
+  const t = await session();
+  t.send(INIT);
+  await until('queued', () => t.s.status().inFlight === 1);
+  t.worker().boot();
+  await flush();
+  t.worker().failReady(new AppError('WORKER_START_FAILED', 'worker 1 was not ready within 15000 ms'));
+  await flush();
+  t.worker().exit({ signal: 'SIGKILL', reason: 'not ready' });
+  mock.timers.tick(0);
+  await until('second try', () => t.workers.length === 2);
+  t.worker().failBoot(new AppError('WORKER_START_FAILED', 'worker 2 did not boot: no progress for 15000 ms'));
+  await flush();
+  t.worker().exit({ signal: 'SIGKILL', reason: 'boot deadline (no-progress)' });
+  await until('answered', () => t.lines.length >= 1);
+  const answer = t.parsed()[0] as { id: unknown; error: { message: string; data: { code: string } } };
+  assert.equal(answer.id, 'init');
+  assert.equal(answer.error.data.code, 'WORKER_START_FAILED');
+  assert.match(
+    answer.error.message,
+    /worker could not start \(worker 2 did not boot: no progress for 15000 ms\)/,
+  );
+  assert.match(answer.error.message, /CPU quota 50%; raise WORKER_BOOT_TIMEOUT_MIN_MS/);
+  await until('closed', () => t.isClosed());
+  assert.equal(t.workers.length, 2, 'no restart loop');
+});
+
+test('a client waiting for its first worker hears about it, with progress for a request that asked', async () => {
+  const t = await session({ WORKER_BOOT_TIMEOUT_MAX_MS: '60000' });
+  t.send({ ...INIT, params: { ...INIT.params, _meta: { progressToken: 'p1' } } });
+  await until('queued', () => t.s.status().inFlight === 1);
+  t.worker().bootStage = 'modules-loaded';
+  mock.timers.tick(WAITING_NOTICE_MS);
+  await until('notices', () => t.lines.length === 2);
+  const [log, progress] = t.parsed() as Array<{ method: string; params: Record<string, unknown> }>;
+  assert.equal(log?.method, 'notifications/message');
+  assert.equal(log?.params.level, 'warning');
+  assert.match(
+    String(log?.params.data),
+    /waiting 5 s for a worker process to start \(worker \d+ is at "modules-loaded"\)/,
+  );
+  assert.match(String(log?.params.data), /giving up after 60 s/);
+  assert.equal(progress?.method, 'notifications/progress');
+  assert.equal(progress?.params.progressToken, 'p1');
+  assert.equal(progress?.params.progress, 5);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('ready', () => t.s.state === 'ready');
+  mock.timers.tick(WAITING_NOTICE_MS * 3);
+  await flush();
+  assert.equal(t.lines.length, 2, 'no notices once ready');
+  t.client.destroy();
+});
+
+test('no worker ready within WORKER_BOOT_TIMEOUT_MAX_MS: a clear error by that bound', async () => {
+  const t = await session({ WORKER_BOOT_TIMEOUT_MAX_MS: '30000' });
+  t.send(INIT);
+  await until('queued', () => t.s.status().inFlight === 1);
+  mock.timers.tick(29_999);
+  await flush();
+  assert.equal(t.parsed().filter((m) => 'error' in m).length, 0);
+  mock.timers.tick(1);
+  await until('answered', () => t.parsed().some((m) => m.id === 'init'));
+  const answer = t.parsed().find((m) => m.id === 'init') as { error: { message: string } };
+  assert.match(answer.error.message, /worker could not start \(no worker was ready within 30 s\)/);
+  await until('closed', () => t.isClosed());
+  assert.ok(t.worker().stopped);
+});
+
+test('regression: a client that sends and hangs up at once is answered even when its first worker is slow', async () => {
+  const t = await session();
+  t.send(INIT);
+  t.client.end();
+  await until('read', () => t.s.status().inFlight === 1);
+  mock.timers.tick(HANGUP_GRACE_MS * 3);
+  await flush();
+  assert.equal(t.isClosed(), false, 'the grace starts once the requests reached a worker');
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('sent', () => t.worker().mcp.length === 1);
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  await until('answered', () => t.lines.length === 1);
+  await until('closed after the answer', () => t.isClosed());
+});
