@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors.js';
 import type { BusKind } from '../dbus/types.js';
 import { SYSTEMD } from '../dbus/well-known.js';
-import { isUnitName } from '../policy/floor.js';
+import { isUnitName } from '../policy/units.js';
 import type { OperationKind, OperationRequest } from '../policy/index.js';
 import { isServiceMissing, taskRequest, unavailable } from './common.js';
 

@@ -2,15 +2,9 @@ import { DRIVER } from '../dbus/well-known.js';
 import type { CuratedInterface } from './curated.js';
 import { CURATED_SERVICES, SESSION_INTERFACES } from './curated.js';
 import { SYSTEM_INTERFACES } from './curated-system.js';
-import {
-  eavesdropReason,
-  globalForbiddenReason,
-  isUnitName,
-  looksLike,
-  protectedUnit,
-  unitFromPath,
-} from './floor.js';
+import { eavesdropReason, globalForbiddenReason, looksLike } from './floor.js';
 import type { BusKind, OperationKind } from './levels.js';
+import { protectedUnitReason } from './units.js';
 import type { PreparedMessage } from '../dbus/types.js';
 
 export type Access = 'call' | 'get' | 'set' | 'getall';
@@ -117,39 +111,6 @@ export function heuristicRead(member: string): boolean {
   if (!member.toLowerCase().startsWith(first)) return false;
   if (words.some((w) => SENSITIVE_WORDS.has(w) || CONJUNCTIONS.has(w))) return false;
   return second === undefined || !STRONG_VERBS.has(second);
-}
-
-function unitStrings(args: unknown[] | undefined): string[] {
-  const out: string[] = [];
-  for (const a of args ?? []) {
-    if (typeof a === 'string') out.push(a);
-    else if (Array.isArray(a)) for (const x of a) if (typeof x === 'string') out.push(x);
-  }
-  return out;
-}
-
-/** Forbidden reason when a unit-changing operation touches a protected unit (or cannot tell which). */
-function protectedUnitReason(entry: CuratedInterface, input: ClassifyInput): string | undefined {
-  const strings = unitStrings(input.args);
-  if (strings.includes('isolate')) return 'isolate stops every other unit, protected ones included';
-  if (entry.unitArgs?.includes(input.member)) {
-    const units = strings.filter((s) => isUnitName(s) || protectedUnit(s));
-    if (input.args === undefined && input.withoutArgs) return undefined;
-    if (input.args === undefined || strings.length === 0) return 'the unit name is needed to judge this call';
-    for (const u of units) {
-      const p = protectedUnit(u);
-      if (p) return `change to protected unit ${u} (matches ${p})`;
-    }
-  }
-  if (entry.unitPath) {
-    const unit = unitFromPath(input.path);
-    if (unit !== undefined) {
-      if (!isUnitName(unit)) return `cannot tell which unit ${input.path} names`;
-      const p = protectedUnit(unit);
-      if (p) return `change to protected unit ${unit} (matches ${p})`;
-    }
-  }
-  return undefined;
 }
 
 function forbiddenMembers(entries: CuratedInterface[]): string[] {

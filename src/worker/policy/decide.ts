@@ -1,7 +1,8 @@
 import type { SafetyLevel } from '../../shared/config.js';
 import type { ClassificationSource } from './classify.js';
 import { classify, curatedEntry } from './classify.js';
-import { globalForbiddenReason, unitObjectPath } from './floor.js';
+import { globalForbiddenReason } from './floor.js';
+import { unitObjectPath } from './units.js';
 import type { OperationKind } from './levels.js';
 import { levelAllows, lowestLevelAllowing } from './levels.js';
 import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';

@@ -1,7 +1,7 @@
 /**
  * The forbidden floor that does not depend on which interface is called: member names that mean
  * power, code execution, package management, secret retrieval, bus administration or account
- * changes wherever they appear, and the protected systemd units.
+ * changes wherever they appear. (The protected systemd units are judged in units.ts.)
  */
 
 /** Folds spelling variants together: `PowerOff`, `poweroff`, `Power_Off`, `PowerOff2` → `poweroff`. */
@@ -101,110 +101,3 @@ export function looksLike(member: string, forbidden: Iterable<string>): string |
   }
   return undefined;
 }
-
-/** Units whose change is forbidden (case-insensitive globs; a name without a suffix is a .service). */
-export const PROTECTED_UNITS: readonly string[] = [
-  'dbus.service',
-  'dbus.socket',
-  'dbus-broker.service',
-  'messagebus.service',
-  'systemd-logind.service',
-  'systemd-journald*',
-  'polkit.service',
-  'polkitd.service',
-  'ssh.service',
-  'ssh.socket',
-  'ssh@*',
-  'sshd.service',
-  'sshd.socket',
-  'sshd@*',
-  'sshd-*',
-  'openssh*',
-  'display-manager.service',
-  'gdm.service',
-  'gdm3.service',
-  'sddm.service',
-  'lightdm.service',
-  'lxdm.service',
-  'xdm.service',
-  'slim.service',
-  'greetd.service',
-  'ly.service',
-  'NetworkManager*',
-  'network-manager.service',
-  'systemd-networkd*',
-  'systemd-resolved*',
-  'user@*.service',
-  'user-runtime-dir@*.service',
-  'dbus-mcp*',
-  // Power by another door: starting these targets/services powers off or reboots.
-  'poweroff.target',
-  'reboot.target',
-  'halt.target',
-  'kexec.target',
-  'soft-reboot.target',
-  'ctrl-alt-del.target',
-  'shutdown.target',
-  'final.target',
-  'exit.target',
-  'rescue.target',
-  'emergency.target',
-  'sleep.target',
-  'suspend.target',
-  'hibernate.target',
-  'hybrid-sleep.target',
-  'suspend-then-hibernate.target',
-  'systemd-poweroff.service',
-  'systemd-reboot.service',
-  'systemd-halt.service',
-  'systemd-kexec.service',
-  'systemd-soft-reboot.service',
-  'systemd-suspend.service',
-  'systemd-hibernate.service',
-  'systemd-hybrid-sleep.service',
-  'systemd-suspend-then-hibernate.service',
-];
-
-const UNIT_SUFFIX = /\.(service|socket|target|device|mount|automount|swap|timer|path|slice|scope)$/;
-
-function globToRegExp(glob: string, flags = ''): RegExp {
-  const body = glob
-    .split('*')
-    .map((s) => s.replace(/[.+?^${}()|[\]\\/]/g, '\\$&'))
-    .join('.*');
-  return new RegExp(`^${body}$`, flags);
-}
-
-const PROTECTED_RE = PROTECTED_UNITS.map((g) => ({ glob: g, re: globToRegExp(g, 'i') }));
-
-/** The protected-unit glob `unit` matches, or undefined. */
-export function protectedUnit(unit: string): string | undefined {
-  const name = UNIT_SUFFIX.test(unit) ? unit : `${unit}.service`;
-  return PROTECTED_RE.find((p) => p.re.test(name))?.glob;
-}
-
-export function isUnitName(s: string): boolean {
-  return UNIT_SUFFIX.test(s);
-}
-
-const UNIT_PATH_PREFIX = '/org/freedesktop/systemd1/unit/';
-
-/** The unit a systemd object path names (`…/unit/dbus_2eservice` → `dbus.service`), or undefined. */
-export function unitFromPath(path: string): string | undefined {
-  if (!path.startsWith(UNIT_PATH_PREFIX)) return undefined;
-  return path
-    .slice(UNIT_PATH_PREFIX.length)
-    .replace(/_([0-9a-fA-F]{2})/g, (_m, hex: string) => String.fromCharCode(parseInt(hex, 16)));
-}
-
-/** The object path systemd gives a unit (`nginx.service` → `/org/freedesktop/systemd1/unit/nginx_2eservice`). */
-export function unitObjectPath(unit: string): string {
-  let out = '';
-  for (const [i, ch] of [...unit].entries()) {
-    const ok = /[A-Za-z]/.test(ch) || (i > 0 && /[0-9]/.test(ch));
-    out += ok ? ch : [...Buffer.from(ch)].map((b) => `_${b.toString(16).padStart(2, '0')}`).join('');
-  }
-  return UNIT_PATH_PREFIX + (out || '_');
-}
-
-export { globToRegExp };

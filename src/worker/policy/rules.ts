@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { Config } from '../../shared/config.js';
 import { expandHome } from '../../shared/config.js';
 import { AppError } from '../../shared/errors.js';
-import { globToRegExp } from './floor.js';
+import { globToRegExp } from './glob.js';
 import type { BusKind } from './levels.js';
 
 export type RuleVerb = 'allow' | 'deny' | 'ask';

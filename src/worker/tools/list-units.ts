@@ -5,7 +5,7 @@ import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
 import { dataResult, errorResult } from '../mcp/result.js';
 import { managerInput } from '../mcp/schemas.js';
-import { globToRegExp } from '../policy/floor.js';
+import { globToRegExp } from '../policy/glob.js';
 
 type Row = [string, string, string, string, string, string, string, number, string, string];
 
