@@ -1,8 +1,15 @@
 import { DRIVER } from '../dbus/well-known.js';
 import type { CuratedInterface } from './curated.js';
 import { CURATED_SERVICES, SESSION_INTERFACES } from './curated.js';
+import { BUS_INTERFACES } from './curated-bus.js';
+import { EXEC_INTERFACES } from './curated-exec.js';
+import { SECRET_INTERFACES } from './curated-secrets.js';
+import { SESSION_MANAGER_INTERFACES } from './curated-sessions.js';
 import { SYSTEM_INTERFACES } from './curated-system.js';
-import { eavesdropReason, globalForbiddenReason, looksLike } from './floor.js';
+import { familyFloor } from './families.js';
+import { looksLike, memberFloor, propertyFloor } from './floor.js';
+import { eavesdropReason } from './match-rules.js';
+import { readShape } from './member-names.js';
 import type { BusKind, OperationKind } from './levels.js';
 import { protectedUnitReason } from './units.js';
 import type { PreparedMessage } from '../dbus/types.js';
@@ -34,7 +41,14 @@ export interface Classification {
   source: ClassificationSource;
 }
 
-const ALL_CURATED: CuratedInterface[] = [...SESSION_INTERFACES, ...SYSTEM_INTERFACES].sort((a, b) => {
+const ALL_CURATED: CuratedInterface[] = [
+  ...SESSION_INTERFACES,
+  ...SESSION_MANAGER_INTERFACES,
+  ...EXEC_INTERFACES,
+  ...SECRET_INTERFACES,
+  ...BUS_INTERFACES,
+  ...SYSTEM_INTERFACES,
+].sort((a, b) => {
   const pa = a.name.endsWith('*') ? 1 : 0;
   const pb = b.name.endsWith('*') ? 1 : 0;
   return pa - pb || b.name.length - a.name.length;
@@ -61,7 +75,6 @@ export function isStandardInterface(iface: string): boolean {
   return Object.hasOwn(STANDARD, iface);
 }
 
-const READ_PREFIXES = new Set(['get', 'list', 'query', 'is', 'has', 'can', 'read', 'find', 'search']);
 /** Words that make a Get…/List… name a secret read rather than a plain read (audit redacts on them too). */
 export const SENSITIVE_WORDS: ReadonlySet<string> = new Set([
   'secret',
@@ -77,40 +90,17 @@ export const SENSITIVE_WORDS: ReadonlySet<string> = new Set([
   'private',
   'pin',
 ]);
-const CONJUNCTIONS = new Set(['and', 'or', 'then', 'plus']);
-const STRONG_VERBS = new Set([
-  'set',
-  'write',
-  'delete',
-  'remove',
-  'create',
-  'install',
-  'exec',
-  'run',
-  'kill',
-  'spawn',
-  'update',
-  'start',
-  'stop',
-]);
 
-export function splitWords(name: string): string[] {
-  return (name.match(/[A-Z]+(?![a-z])|[A-Z]?[a-z]+|\d+/g) ?? []).map((w) => w.toLowerCase());
-}
+export { splitWords } from './member-names.js';
 
 /**
- * Name heuristics, the last resort: a method reads when its first word is a read prefix
- * (Get, List, Query, Is, Has, Can, Read, Find, Search), no word is secret-bearing, and it does
- * not chain a second action (`GetOrCreate…`, `ReadAndDelete…`, `GetSet…`).
+ * Name heuristics, the last resort: a method reads when its name only asks (member-names.ts:
+ * a question, or a read prefix — Get, List, Query, Read, Find, Search… — whose rest holds no
+ * action word, `GetResetCounters` does not read) and no word is secret-bearing.
  */
 export function heuristicRead(member: string): boolean {
-  const words = splitWords(member);
-  const [first, second] = words;
-  if (first === undefined || !READ_PREFIXES.has(first)) return false;
-  // The prefix must be a whole word: `Isolate`, `Cancel`, `Listen` are not reads.
-  if (!member.toLowerCase().startsWith(first)) return false;
-  if (words.some((w) => SENSITIVE_WORDS.has(w) || CONJUNCTIONS.has(w))) return false;
-  return second === undefined || !STRONG_VERBS.has(second);
+  const shape = readShape(member);
+  return shape.reads && !shape.words.some((w) => SENSITIVE_WORDS.has(w));
 }
 
 function forbiddenMembers(entries: CuratedInterface[]): string[] {
@@ -147,8 +137,8 @@ function classifyCurated(entry: CuratedInterface, input: ClassifyInput): Classif
         ? `${what}: ${entry.forbiddenReason ?? 'forbidden'}`
         : `${what} is ${kind} (curated)`;
   } else {
-    const floor = globalForbiddenReason(input.member);
-    if (floor) return { kind: 'forbidden', reason: `${what}: ${floor}`, source: 'floor' };
+    const floor = memberFloor(input.member);
+    if (floor) return { kind: 'forbidden', reason: `${what}: ${floor.reason}`, source: 'floor' };
     const like = looksLike(input.member, forbiddenMembers([entry]));
     if (like) {
       return {
@@ -164,7 +154,17 @@ function classifyCurated(entry: CuratedInterface, input: ClassifyInput): Classif
         source: 'curated',
       };
     }
-    if (entry.unknown === 'heuristic' && heuristicRead(input.member)) {
+    if (entry.unknown === 'read-or-forbidden' && !heuristicRead(input.member)) {
+      return {
+        kind: 'forbidden',
+        reason: `${what} is not a known member of ${entry.name}: ${entry.forbiddenReason ?? 'forbidden'}`,
+        source: 'curated',
+      };
+    }
+    if (
+      (entry.unknown === 'heuristic' || entry.unknown === 'read-or-forbidden') &&
+      heuristicRead(input.member)
+    ) {
       kind = 'read';
       reason = `${what} reads (name heuristics; ${entry.name} does not list it)`;
     } else {
@@ -179,19 +179,42 @@ function classifyCurated(entry: CuratedInterface, input: ClassifyInput): Classif
   return { kind, reason, source: 'curated' };
 }
 
+function classifyRead(input: ClassifyInput, entry: CuratedInterface | undefined): Classification {
+  const what =
+    input.access === 'getall' ? `all properties of ${input.interface}` : `${input.interface}.${input.member}`;
+  const family = familyFloor(input, entry);
+  if (family) return { kind: 'forbidden', reason: `read of ${what}: ${family}`, source: 'floor' };
+  const secrets = entry?.secretProperties ?? [];
+  if (secrets.length > 0 && (input.access === 'getall' || secrets.includes(input.member))) {
+    return {
+      kind: 'forbidden',
+      reason: `read of ${what}: ${entry?.forbiddenReason ?? 'secret retrieval'} (${secrets.join(', ')} hold secrets)`,
+      source: 'curated',
+    };
+  }
+  const floor = input.access === 'get' ? propertyFloor(input.member, 'get') : undefined;
+  if (floor) return { kind: 'forbidden', reason: `read of ${what}: ${floor.reason}`, source: 'floor' };
+  return { kind: 'read', reason: `property read of ${input.interface}`, source: 'standard' };
+}
+
 /**
- * Decides what a resolved operation does, in order: property access, standard interfaces,
- * curated knowledge, the global forbidden floor, curated services reached on an unknown
+ * Decides what a resolved operation does, in order: property access (secret-bearing properties
+ * are forbidden), eavesdropping match rules, standard interfaces, the family floor (families.ts),
+ * curated knowledge, the member-name floor (floor.ts), curated services reached on an unknown
  * interface, name heuristics; anything else is a `call`.
  */
 export function classify(input: ClassifyInput): Classification {
   const what = `${input.interface}.${input.member}`;
-  if (input.access === 'get' || input.access === 'getall') {
-    return { kind: 'read', reason: `property read of ${input.interface}`, source: 'standard' };
+  const entry = isStandardInterface(input.interface) ? undefined : curatedEntry(input.interface);
+  const family = { ...input, body: input.message?.body };
+  if (input.access === 'get' || input.access === 'getall') return classifyRead(family, entry);
+  if (input.access === 'set') {
+    const floor = familyFloor(family, entry) ?? propertyFloor(input.member, 'set')?.reason;
+    if (floor) return { kind: 'forbidden', reason: `write of ${what}: ${floor}`, source: 'floor' };
+    return classifyWrite(input);
   }
-  if (input.access === 'set') return classifyWrite(input);
   if (input.interface === DRIVER.interface && input.member === 'AddMatch' && !input.withoutArgs) {
-    const eavesdrop = eavesdropReason(input.args);
+    const eavesdrop = eavesdropReason(input.args?.[0], input.message?.body[0]);
     if (eavesdrop) return { kind: 'forbidden', reason: `${what}: ${eavesdrop}`, source: 'floor' };
   }
 
@@ -204,11 +227,12 @@ export function classify(input: ClassifyInput): Classification {
       source: 'standard',
     };
   }
-  const entry = standard ? undefined : curatedEntry(input.interface);
+  const byFamily = familyFloor(family, entry);
+  if (byFamily) return { kind: 'forbidden', reason: `${what}: ${byFamily}`, source: 'floor' };
   if (entry) return classifyCurated(entry, input);
 
-  const floor = globalForbiddenReason(input.member);
-  if (floor) return { kind: 'forbidden', reason: `${what}: ${floor}`, source: 'floor' };
+  const floor = memberFloor(input.member);
+  if (floor) return { kind: 'forbidden', reason: `${what}: ${floor.reason}`, source: 'floor' };
 
   const service = curatedServiceOf(input.names);
   if (service && !standard) {

@@ -4,7 +4,7 @@ import { SYSTEMD_INTERFACES } from './units-curated.js';
 
 /**
  * Curated knowledge of the system services: logind, systemd, UPower, NetworkManager, PackageKit,
- * UDisks2, accounts, polkit, Flatpak and the bus driver itself. Members not listed are judged by
+ * UDisks2, accounts, polkit and Flatpak (the bus driver is in curated-bus.ts). Members not listed are judged by
  * each entry's `unknown` rule; forbidden members carry the reason shown to the agent.
  */
 
@@ -25,25 +25,30 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
       ),
       ...m(
         'system_change',
-        'CancelScheduledShutdown SetWallMessage KillSession KillUser TerminateSession TerminateUser TerminateSeat ' +
+        'CancelScheduledShutdown SetWallMessage ' +
           'Inhibit LockSession UnlockSession LockSessions UnlockSessions ActivateSession ActivateSessionOnSeat ' +
           'AttachDevice FlushDevices SetUserLinger CreateSession CreateSessionWithPIDFD ReleaseSession',
       ),
       ...m('forbidden', LOGIND_POWER),
+      // Ending or killing a session or a user's processes logs the user out.
+      ...m('forbidden', 'KillSession KillUser TerminateSession TerminateUser TerminateSeat'),
     },
-    forbiddenReason: 'power operation (logind)',
+    forbiddenReason: 'power operation (logind: power, sleep, or ending sessions)',
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },
   {
     name: 'org.freedesktop.login1.*',
-    methods: m(
-      'system_change',
-      'Terminate Activate Lock Unlock SetIdleHint SetLockedHint Kill TakeControl ReleaseControl TakeDevice ' +
-        'ReleaseDevice PauseDeviceComplete SetBrightness SetType SetDisplay SetClass ActivateSession SwitchTo ' +
-        'SwitchToNext SwitchToPrevious',
-    ),
-    forbiddenReason: 'power operation (logind)',
+    methods: {
+      ...m('forbidden', 'Terminate Kill'),
+      ...m(
+        'system_change',
+        'Activate Lock Unlock SetIdleHint SetLockedHint TakeControl ReleaseControl TakeDevice ' +
+          'ReleaseDevice PauseDeviceComplete SetBrightness SetType SetDisplay SetClass ActivateSession SwitchTo ' +
+          'SwitchToNext SwitchToPrevious',
+      ),
+    },
+    forbiddenReason: 'power operation (logind: ending a session or a user logs out)',
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },
@@ -146,31 +151,5 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
     forbiddenReason: 'arbitrary code execution or package management (Flatpak)',
     writeDefault: 'forbidden',
     unknown: 'forbidden',
-  },
-  {
-    name: 'org.freedesktop.DBus',
-    methods: {
-      ...m(
-        'read',
-        'ListNames ListActivatableNames NameHasOwner GetNameOwner ListQueuedOwners GetConnectionUnixUser ' +
-          'GetConnectionUnixProcessID GetConnectionCredentials GetAdtAuditSessionData ' +
-          'GetConnectionSELinuxSecurityContext GetConnectionAppArmorSecurityContext GetId',
-      ),
-      ...m('call', 'StartServiceByName AddMatch RemoveMatch ReloadConfig'),
-      ...m('forbidden', 'BecomeMonitor UpdateActivationEnvironment RequestName ReleaseName Hello'),
-    },
-    forbiddenReason: 'bus administration',
-    writeDefault: 'forbidden',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.freedesktop.DBus.*',
-    methods: {
-      ...m('read', 'GetStats GetConnectionStats GetAllMatchRules'),
-      ...m('forbidden', 'BecomeMonitor'),
-    },
-    forbiddenReason: 'bus administration',
-    writeDefault: 'forbidden',
-    unknown: 'mutating',
   },
 ];

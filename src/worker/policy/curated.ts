@@ -17,8 +17,16 @@ export interface CuratedInterface {
   writes?: Record<string, OperationKind>;
   /** Kind of a write to a property `writes` does not list. */
   writeDefault?: OperationKind;
-  /** Unlisted members: `heuristic` = name heuristics, `mutating` = a call, `forbidden` = refused. */
-  unknown: 'heuristic' | 'mutating' | 'forbidden';
+  /**
+   * Unlisted members: `heuristic` = name heuristics, `mutating` = a call, `forbidden` = refused,
+   * `read-or-forbidden` = a read when the name only asks (`CanRestart`, `GetState`), else refused
+   * (session managers, terminals: whatever else they do ends the session or runs a program).
+   */
+  unknown: 'heuristic' | 'mutating' | 'forbidden' | 'read-or-forbidden';
+  /** Properties that hold secrets: reading one (or GetAll of the interface) is secret retrieval. */
+  secretProperties?: string[];
+  /** A terminal emulator's own interface (its listed calls stand; see families.ts for the rest of it). */
+  terminal?: boolean;
   /** Members whose arguments name systemd units (checked against the protected units). */
   unitArgs?: string[];
   /** The object path names a systemd unit (checked against the protected units). */
@@ -82,18 +90,6 @@ export const SESSION_INTERFACES: CuratedInterface[] = [
     unknown: 'mutating',
   },
   {
-    name: 'org.freedesktop.portal.RemoteDesktop',
-    methods: {},
-    forbiddenReason: 'input injection (types and clicks as the user: arbitrary code execution)',
-    unknown: 'forbidden',
-  },
-  {
-    name: 'org.freedesktop.portal.DynamicLauncher',
-    methods: m('read', 'GetDesktopEntry GetIcon'),
-    forbiddenReason: 'launcher (installs and runs programs)',
-    unknown: 'forbidden',
-  },
-  {
     name: 'org.freedesktop.portal.*',
     methods: {
       ...m('read', 'Read ReadAll ReadOne SchemeSupported GetUserInformation'),
@@ -152,12 +148,6 @@ export const SESSION_INTERFACES: CuratedInterface[] = [
     unknown: 'mutating',
   },
   {
-    name: 'org.kde.kwin.Scripting',
-    methods: {},
-    forbiddenReason: 'arbitrary code execution (KWin scripts)',
-    unknown: 'forbidden',
-  },
-  {
     name: 'org.kde.KWin*',
     methods: {
       ...m('read', 'currentDesktop supportInformation activeOutputName getWindowInfo queryWindowInfo'),
@@ -198,84 +188,12 @@ export const SESSION_INTERFACES: CuratedInterface[] = [
     unknown: 'mutating',
   },
   {
-    name: 'org.gnome.SessionManager*',
-    methods: {
-      ...m('read', 'CanShutdown CanRebootToFirmware IsInhibited GetClients GetInhibitors IsSessionRunning'),
-      ...m('call', 'Inhibit Uninhibit'),
-      ...m('forbidden', 'Shutdown Reboot RequestShutdown RequestReboot Logout'),
-    },
-    forbiddenReason: 'power operation (session manager)',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.kde.Shutdown',
-    methods: {},
-    forbiddenReason: 'power operation (KDE session)',
-    unknown: 'forbidden',
-  },
-  {
-    name: 'org.freedesktop.PowerManagement*',
-    methods: m(
-      'read',
-      'CanSuspend CanHibernate CanHybridSuspend CanSuspendThenHibernate GetPowerSaveStatus HasInhibit',
-    ),
-    forbiddenReason: 'power operation',
-    unknown: 'forbidden',
-  },
-  {
-    name: 'org.kde.Solid.PowerManagement*',
-    methods: {},
-    forbiddenReason: 'power operation',
-    unknown: 'mutating',
-  },
-  {
     name: 'org.freedesktop.ScreenSaver',
     methods: {
       ...m('read', 'GetActive GetActiveTime GetSessionIdleTime'),
       ...m('desktop_action', 'Lock SetActive'),
       ...m('call', 'Inhibit UnInhibit SimulateUserActivity Throttle UnThrottle'),
     },
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.freedesktop.Application',
-    methods: { ...m('desktop_action', 'Activate Open'), ...m('call', 'ActivateAction') },
-    unknown: 'mutating',
-  },
-  { name: 'org.kde.KLauncher', methods: {}, forbiddenReason: 'launcher', unknown: 'forbidden' },
-  {
-    name: 'org.kde.krunner1',
-    methods: { ...m('read', 'Match Actions Config'), ...m('forbidden', 'Run') },
-    forbiddenReason: 'launcher (KRunner runs commands)',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.kde.krunner.App',
-    methods: m('desktop_action', 'display query displaySingleRunner querySingleRunner'),
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.kde.konsole*',
-    methods: m('forbidden', 'sendText runCommand sendMouseEvent'),
-    forbiddenReason: 'arbitrary code execution (terminal input)',
-    unknown: 'heuristic',
-  },
-  {
-    name: 'org.kde.yakuake',
-    methods: m('forbidden', 'runCommand runCommandInTerminal'),
-    forbiddenReason: 'arbitrary code execution (terminal input)',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.gnome.Terminal*',
-    methods: m('forbidden', 'Exec'),
-    forbiddenReason: 'arbitrary code execution (terminal)',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.guake3.RemoteControl',
-    methods: m('forbidden', 'execute_command execute_command_by_uuid'),
-    forbiddenReason: 'arbitrary code execution (terminal)',
     unknown: 'mutating',
   },
 ];
@@ -301,9 +219,19 @@ export const CURATED_SERVICES: Record<string, string> = {
   'org.freedesktop.Notifications': 'org.freedesktop.Notifications',
   'org.gnome.Shell': 'org.gnome.Shell',
   'org.gnome.SessionManager': 'org.gnome.SessionManager',
+  'org.xfce.SessionManager': 'org.xfce.Session',
+  'org.mate.SessionManager': 'org.mate.SessionManager',
+  'org.cinnamon.SessionManager': 'org.cinnamon.SessionManager',
+  'org.lxqt.session': 'org.lxqt.session',
+  'org.kde.ksmserver': 'org.kde.KSMServerInterface',
+  'org.kde.LogoutPrompt': 'org.kde.LogoutPrompt',
+  'org.kde.kwalletd5': 'org.kde.KWallet',
+  'org.kde.kwalletd6': 'org.kde.KWallet',
+  'org.gnome.OnlineAccounts': 'org.gnome.OnlineAccounts',
   'org.kde.KWin': 'org.kde.KWin',
   'org.kde.klipper': 'org.kde.klipper',
   'org.gnome.GPaste': 'org.gnome.GPaste',
   'org.kde.Shutdown': 'org.kde.Shutdown',
   'org.freedesktop.DBus': 'org.freedesktop.DBus',
+  'org.freedesktop.ConsoleKit': 'org.freedesktop.ConsoleKit',
 };

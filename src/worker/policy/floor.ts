@@ -1,92 +1,324 @@
 /**
  * The forbidden floor that does not depend on which interface is called: member names that mean
- * power, code execution, package management, secret retrieval, bus administration or account
- * changes wherever they appear. (The protected systemd units are judged in units.ts.)
+ * power, code execution, input injection, package management, secret retrieval, bus
+ * administration or account changes wherever they appear, judged by pattern (words and folded
+ * spelling), not by exact name. Curated knowledge of an interface wins over these patterns for
+ * the members it lists (a UDisks2 drive's `PowerOff` is not the machine's); families of
+ * interfaces and services are in families.ts. (The protected systemd units are judged in units.ts.)
  */
+import { normalizeMember, readShape, READING_TAILS, splitWords } from './member-names.js';
 
-/** Folds spelling variants together: `PowerOff`, `poweroff`, `Power_Off`, `PowerOff2` → `poweroff`. */
-export function normalizeMember(name: string): string {
-  return name.toLowerCase().replace(/[^a-z]/g, '');
+export { normalizeMember } from './member-names.js';
+
+/** Folded spellings that mean powering the machine off, rebooting, sleeping or ending the session. */
+const POWER_FOLDED = [
+  'poweroff',
+  'powerdown',
+  'powercycle',
+  'reboot',
+  'shutdown',
+  'shutoff',
+  'halt',
+  'suspend',
+  'hibernat',
+  'hybridsleep',
+  'standby',
+  'kexec',
+  'softreboot',
+  'logout',
+  'logoff',
+  'signout',
+  'endsession',
+  'quitsession',
+  'exitsession',
+  'closesession',
+  'terminatesession',
+  'killsession',
+  'restartsession',
+  'restartsystem',
+  'restartcomputer',
+  'restartmachine',
+  'leavesession',
+];
+/** Whole words that mean power on their own (`Sleep`, `GoToSleep`), too short to match inside others. */
+const POWER_WORDS = new Set(['sleep']);
+
+/** Words that run code: `Exec`, `execute_command`, `Spawn`, `evaluateScript` (not `GetExecutable`). */
+const EXEC_VERB = /^(exec|execute|executes|exec[vl]\w*|spawn\w*|eval|evaluate\w*|popen)$/;
+const EXEC_FOLDED_START = /^(exec(?!utable)|spawn|eval|popen)/;
+/** Nouns that carry a program to run: any non-read name holding one runs it (`new_tab_cmdline`, `RunScript`, `SetShell`). */
+const EXEC_NOUNS = new Set([
+  'command',
+  'commands',
+  'cmd',
+  'cmds',
+  'cmdline',
+  'commandline',
+  'script',
+  'scripts',
+  'shell',
+  'program',
+  'executable',
+]);
+const EXEC_FOLDED = [
+  'cmdline',
+  'commandline',
+  'runinterminal',
+  'hostcommand',
+  'desktopfile',
+  'transientunit',
+];
+/** Folded spellings that set what launched programs inherit (LD_PRELOAD and friends). */
+const ENV_FOLDED = ['environment', 'setenv', 'putenv', 'launchenv', 'unsetenv', 'updateenv', 'importenv'];
+
+const INPUT_VERBS = new Set([
+  'notify',
+  'send',
+  'simulate',
+  'inject',
+  'fake',
+  'generate',
+  'synthesize',
+  'synthesise',
+  'emit',
+  'press',
+  'type',
+  'post',
+  'invoke',
+  'trigger',
+  'activate',
+  'handle',
+]);
+const INPUT_NOUNS = new Set([
+  'key',
+  'keys',
+  'keyboard',
+  'keycode',
+  'keysym',
+  'keystroke',
+  'keystrokes',
+  'keypress',
+  'pointer',
+  'mouse',
+  'button',
+  'touch',
+  'click',
+  'scroll',
+  'text',
+  'input',
+  'shortcut',
+  'shortcuts',
+  'keybinding',
+  'accelerator',
+]);
+const INPUT_FOLDED = ['connecttoeis', 'fakeinput', 'uinput', 'xdotool', 'ydotool'];
+
+/** Secret nouns, folded: any name that is not a write or a question reads one (`GetAccessToken`, `readPasswordList`). */
+const SECRET_FOLDED = [
+  'password',
+  'passwd',
+  'passphrase',
+  'passcode',
+  'passkey',
+  'secret',
+  'token',
+  'credential',
+  'privatekey',
+  'apikey',
+  'accesskey',
+  'masterkey',
+  'recoverykey',
+  'encryptionkey',
+  'signingkey',
+  'psk',
+];
+/** Tokens that are not secrets: a window activation or startup token only moves focus. */
+const NOT_SECRET_FOLDED = ['activationtoken', 'startuptoken', 'installtoken', 'xdgactivationtoken'];
+const SECRET_WORDS = new Set(['pin', 'puk', 'otp', 'totp']);
+/** First words that write, clear or check a secret rather than reveal it (`SetSecret`, `ClearSecrets`, `HasPassword`). */
+const SECRET_WRITE_VERBS = new Set(
+  (
+    'set write store save change update add create clear delete remove reset forget unset invalidate ' +
+    'revoke ensure cancel import rotate renew register unregister rename enable disable lock unlock verify ' +
+    'check validate need needs'
+  ).split(' '),
+);
+/** Words after a secret noun that make the name about the secret, not the secret itself (`GetPasswordExpirationPolicy`). */
+const SECRET_METADATA = new Set(
+  (
+    'expiration expirationpolicy policy mode hint hints required needed strength quality length changed ' +
+    'age expires expiry type flags status state supported valid validity prompt dialog timeout set'
+  ).split(' '),
+);
+/** Writes that change who may log in, or as whom: a password or an account's rights. */
+const ACCOUNT_VERBS = new Set(['set', 'change', 'reset', 'update', 'write', 'store', 'save']);
+
+const PACKAGE_NOUNS = new Set(['package', 'packages', 'pkg', 'pkgs', 'rpm', 'deb', 'flatpak', 'snap']);
+const PACKAGE_VERBS = new Set(
+  'install reinstall uninstall update upgrade downgrade remove purge erase repair refresh add delete'.split(
+    ' ',
+  ),
+);
+const SYSTEM_UPGRADE_FOLDED = [
+  'upgradesystem',
+  'updatesystem',
+  'repairsystem',
+  'installsignature',
+  'installfiles',
+];
+
+const BUS_ADMIN_FOLDED = ['becomemonitor', 'activationenvironment'];
+
+/** What a member name does that no level or rule may allow, and why. */
+export interface FloorFinding {
+  family: 'power' | 'code' | 'input' | 'secret' | 'account' | 'package' | 'bus';
+  reason: string;
 }
 
-/** Why each globally forbidden (normalized) member name is forbidden. */
-const GLOBAL_FORBIDDEN: Record<string, string> = {};
-function add(reason: string, names: string): void {
-  for (const n of names.split(/\s+/)) if (n) GLOBAL_FORBIDDEN[normalizeMember(n)] = reason;
-}
-add(
-  'power operation',
-  'PowerOff Reboot Halt Suspend Hibernate HybridSleep SuspendThenHibernate KExec SoftReboot ScheduleShutdown ' +
-    'Shutdown Sleep SuspendToRam SuspendToDisk SuspendHybrid LogoutAndReboot LogoutAndShutdown RequestShutdown RequestReboot',
-);
-add(
-  'arbitrary code execution',
-  'StartTransientUnit SetEnvironment UnsetEnvironment UnsetAndSetEnvironment HostCommand Spawn Eval Exec ' +
-    'sendText runCommand runCommandInTerminal execute_command execute_command_by_uuid ExecuteCommand loadScript loadDeclarativeScript',
-);
-add(
-  'package management',
-  'InstallPackages UpdatePackages RemovePackages InstallFiles UpgradeSystem UpdateSystem InstallSignature RepairSystem',
-);
-add('secret retrieval', 'GetSecrets GetSecret RetrieveSecret GetSecretConfiguration');
-add('bus administration', 'BecomeMonitor UpdateActivationEnvironment');
-add('account change', 'SetPassword SetPasswordMode CreateUser DeleteUser');
+const has = (folded: string, parts: readonly string[]): string | undefined =>
+  parts.find((p) => folded.includes(p));
 
 /**
- * The reason a member name is on the global floor, or undefined. Names are folded first, so
- * look-alikes (`poweroff`, `Power_Off`, `PowerOff2`) and `…WithFlags` variants match too.
+ * A power word reads only as a question (`CanPowerOff`, `IsShuttingDown`) or as a read prefix
+ * whose name ends in a reading tail after the power word (`GetPowerOffTime`,
+ * `GetShutdownInhibitors`); `GetPowerOff`, `GetAndPowerOff`, `QueryReboot` act.
  */
-export function globalForbiddenReason(member: string): string | undefined {
-  const n = normalizeMember(member);
-  return GLOBAL_FORBIDDEN[n] ?? GLOBAL_FORBIDDEN[n.replace(/withflags$/, '')];
+function powerReads(member: string): boolean {
+  const shape = readShape(member);
+  if (shape.question) return true;
+  if (!shape.reads) return false;
+  const last = shape.words[shape.words.length - 1] ?? '';
+  return READING_TAILS.has(last) && !has(last, POWER_FOLDED);
 }
 
-/**
- * The keys of a D-Bus match rule, read the way dbus-daemon reads one (`key='value'` pairs
- * separated by commas; inside quotes everything is literal, outside them `\'` is a quote), so a
- * value that merely mentions a key does not count as one. Keys are lowercased and trimmed.
- */
-export function matchRuleKeys(rule: string): string[] {
-  const keys: string[] = [];
-  let key = '';
-  let inKey = true;
-  let quoted = false;
-  for (let i = 0; i < rule.length; i++) {
-    const c = rule[i];
-    if (quoted) {
-      if (c === "'") quoted = false;
-    } else if (c === "'") {
-      quoted = true;
-    } else if (c === '\\' && rule[i + 1] === "'") {
-      i++;
-    } else if (c === ',') {
-      keys.push(key.trim().toLowerCase());
-      key = '';
-      inKey = true;
-    } else if (c === '=' && inKey) {
-      inKey = false;
-    } else if (inKey) {
-      key += c;
-    }
+function powerFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
+  const hit = has(folded, POWER_FOLDED) ?? words.find((w) => POWER_WORDS.has(w));
+  if (hit === undefined || powerReads(member)) return undefined;
+  return { family: 'power', reason: `power operation (the name says ${hit})` };
+}
+
+function codeFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
+  const shape = readShape(member);
+  const verb = words.find((w) => EXEC_VERB.test(w)) ?? EXEC_FOLDED_START.exec(folded)?.[1];
+  if (verb && !shape.question) {
+    return { family: 'code', reason: `arbitrary code execution (the name says ${verb})` };
   }
-  keys.push(key.trim().toLowerCase());
-  return keys.filter((k) => k !== '');
-}
-
-/**
- * Why an `org.freedesktop.DBus.AddMatch` call is bus administration, or undefined: a rule with an
- * `eavesdrop` key (any value, quoting, case or spacing) receives messages addressed to others,
- * as BecomeMonitor does. A rule that is not a string cannot be judged, so it is refused too.
- */
-export function eavesdropReason(args: readonly unknown[] | undefined): string | undefined {
-  if (args === undefined) return undefined;
-  const rule = args[0];
-  if (typeof rule !== 'string')
-    return 'bus administration (a match rule is judged on its text: pass it as a string)';
-  if (matchRuleKeys(rule).includes('eavesdrop')) {
-    return 'bus administration (an eavesdrop match rule receives messages addressed to others)';
+  if (shape.reads) return undefined;
+  const noun = words.find((w) => EXEC_NOUNS.has(w)) ?? has(folded, EXEC_FOLDED);
+  if (noun) return { family: 'code', reason: `arbitrary code execution (it takes a ${noun} to run)` };
+  const env = has(folded, ENV_FOLDED);
+  if (env) {
+    return {
+      family: 'code',
+      reason: 'arbitrary code execution (it changes the environment programs are started with)',
+    };
   }
   return undefined;
+}
+
+function inputFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
+  const folds = has(folded, INPUT_FOLDED);
+  if (folds) return { family: 'input', reason: `input injection (the name says ${folds})` };
+  const [first, ...rest] = words;
+  if (first === undefined || !INPUT_VERBS.has(first)) return undefined;
+  const noun = rest.find((w) => INPUT_NOUNS.has(w));
+  if (noun === undefined) return undefined;
+  return {
+    family: 'input',
+    reason: `input injection (it acts as the user's ${noun})`,
+  };
+}
+
+function secretFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
+  let noun = has(folded, SECRET_FOLDED) ?? words.find((w) => SECRET_WORDS.has(w));
+  if (noun === undefined) return undefined;
+  if (
+    has(folded, NOT_SECRET_FOLDED) &&
+    !has(folded.replace(/activationtoken|startuptoken|installtoken/g, ''), SECRET_FOLDED)
+  ) {
+    return undefined;
+  }
+  const [first = ''] = words;
+  const question = readShape(member).question;
+  const at = words.findIndex((w) => SECRET_FOLDED.some((s) => w.includes(s)) || SECRET_WORDS.has(w));
+  const after = at < 0 ? [] : words.slice(at + 1);
+  const isPassword = /pass(word|wd|phrase|code)|\bpin\b/.test(noun);
+  if (!question && isPassword && (ACCOUNT_VERBS.has(first) || words.some((w) => w === 'change'))) {
+    return { family: 'account', reason: `account change (it writes a ${noun})` };
+  }
+  if (question || SECRET_WRITE_VERBS.has(first)) return undefined;
+  if (after.some((w) => SECRET_METADATA.has(w))) return undefined;
+  noun = noun === 'psk' ? 'pre-shared key' : noun;
+  return { family: 'secret', reason: `secret retrieval (it reads a ${noun})` };
+}
+
+function accountFinding(words: string[]): FloorFinding | undefined {
+  const [first = '', second = '', third = ''] = words;
+  const verb = ['create', 'delete', 'add', 'remove'].includes(first);
+  if (verb && (second === 'user' || second === 'users' || (second === 'local' && third === 'user'))) {
+    return { family: 'account', reason: `account change (it ${first}s a user account)` };
+  }
+  if (first === 'set' && second === 'account' && third === 'type') {
+    return { family: 'account', reason: 'account change (administrator rights)' };
+  }
+  return undefined;
+}
+
+function packageFinding(folded: string, words: string[]): FloorFinding | undefined {
+  const system = has(folded, SYSTEM_UPGRADE_FOLDED);
+  if (system) return { family: 'package', reason: 'package management' };
+  const [first = ''] = words;
+  if (first === 'install' || first === 'reinstall') {
+    return { family: 'package', reason: 'package management (it installs software or code)' };
+  }
+  if (words.some((w) => PACKAGE_VERBS.has(w)) && words.some((w) => PACKAGE_NOUNS.has(w))) {
+    return { family: 'package', reason: 'package management' };
+  }
+  return undefined;
+}
+
+/**
+ * The floor finding for a member name on any interface, or undefined. In order: bus
+ * administration, power, code execution, input injection, secrets, accounts, packages. Reads
+ * stay reads where the name only asks (`CanPowerOff`, `GetPowerOffTime`, `GetCommandLine`,
+ * `HasPassword`, `GetPasswordExpirationPolicy`).
+ */
+export function memberFloor(member: string): FloorFinding | undefined {
+  const folded = normalizeMember(member);
+  const words = splitWords(member);
+  const bus = has(folded, BUS_ADMIN_FOLDED);
+  if (bus) return { family: 'bus', reason: 'bus administration' };
+  return (
+    powerFinding(member, folded, words) ??
+    codeFinding(member, folded, words) ??
+    inputFinding(member, folded, words) ??
+    secretFinding(member, folded, words) ??
+    accountFinding(words) ??
+    packageFinding(folded, words)
+  );
+}
+
+/** The reason a member name is on the global floor, or undefined (`memberFloor` as text). */
+export function globalForbiddenReason(member: string): string | undefined {
+  return memberFloor(member)?.reason;
+}
+
+/**
+ * Why reading or writing a property is on the floor, or undefined: a property whose name holds a
+ * secret (`ClientSecret`, `Password`, `AccessToken`) is a secret to read and an account change
+ * to write; its metadata (`PasswordMode`, `PasswordHint`) is not.
+ */
+export function propertyFloor(property: string, access: 'get' | 'set'): FloorFinding | undefined {
+  if (property === '') return undefined;
+  const finding = secretFinding(
+    `Get${property.charAt(0).toUpperCase()}${property.slice(1)}`,
+    normalizeMember(property),
+    ['get', ...splitWords(property)],
+  );
+  if (!finding) return undefined;
+  return access === 'get'
+    ? { family: 'secret', reason: `secret retrieval (property ${property} holds a secret)` }
+    : { family: 'account', reason: `account change (property ${property} holds a secret)` };
 }
 
 /**

@@ -295,7 +295,11 @@ describe('classify: eavesdropping match rules are bus administration', () => {
 
   it('lets a rule through that only mentions eavesdrop in a value', () => {
     assert.equal(addMatch("type='signal',arg0='eavesdrop=true'"), 'call');
-    assert.equal(addMatch("type='signal',arg0='it'\\''s,eavesdrop=true'"), 'call');
+    assert.equal(addMatch("type='signal',arg0='eavesdrop'"), 'call');
     assert.equal(addMatch("type='signal',member='Changed'"), 'call');
+  });
+
+  it('refuses a value holding ,eavesdrop= (a lenient reading finds the key)', () => {
+    assert.equal(addMatch("type='signal',arg0='it'\\''s,eavesdrop=true'"), 'forbidden');
   });
 });

@@ -109,7 +109,7 @@ describe('PolicyEngine (static, no bus)', () => {
       ...item,
       interface: 'org.freedesktop.DBus.Properties',
       member: 'Set',
-      args: ['com.example.Vault', 'MasterPassword', 'hunter2'],
+      args: ['com.example.Vault', 'PassphraseHint', 'hunter2'],
     });
     assert.equal(set.kind, 'property_write');
     set.finish();
