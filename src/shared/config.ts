@@ -73,6 +73,18 @@ export const CONFIG_KEYS = {
     allowed: '1024 to 1073741824',
     doc: 'Longest JSON-RPC line a client may send.',
   },
+  MAX_CALL_ARG_BYTES: {
+    schema: int(1024, 1 << 30),
+    default: String(2 * 1024 * 1024),
+    allowed: '1024 to 1073741824',
+    doc: "Largest arguments of one operation (a call's args, a property value) as serialized JSON bytes; larger is refused before conversion.",
+  },
+  MAX_CALL_ARG_ELEMENTS: {
+    schema: int(16, 10_000_000),
+    default: '65536',
+    allowed: '16 to 10000000',
+    doc: 'Most array items and object entries (nested, all counted) in the arguments of one operation; more is refused before conversion.',
+  },
   LOG_LEVEL: {
     schema: z.enum(LOG_LEVELS),
     default: 'info',

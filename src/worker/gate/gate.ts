@@ -6,6 +6,7 @@ import { assertBusName, assertInterfaceName, assertMemberName, assertObjectPath 
 import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { OperationContext } from '../mcp/context.js';
 import type { Explanation, OperationRequest, PolicyEngine } from '../policy/index.js';
+import { checkArgumentBounds } from './bounds.js';
 import { DriverReads } from './driver.js';
 import { AuthorizedOperation } from './operation.js';
 import { messagePreparer } from './prepare.js';
@@ -49,18 +50,21 @@ export class Gate {
   readonly driver: DriverReads;
   readonly #buses: BusManager;
   readonly #policy: PolicyEngine;
+  readonly #config: () => Config;
 
   constructor(opts: { config: () => Config; log: Logger; policy: PolicyEngine }) {
     this.#buses = new BusManager({ config: opts.config, log: opts.log });
     this.#policy = opts.policy;
+    this.#config = opts.config;
     this.driver = new DriverReads((bus) => this.#buses.get(bus));
   }
 
   /**
    * Judges `req` and, when allowed, runs `use` with the operation. A refusal rejects with
    * POLICY_DENIED or RATE_LIMITED (level, kind, rule and hint in the details), or with the
-   * confirmation a 2026-era client must ask first; arguments that do not fit reject with the
-   * conversion error; nothing is sent in any of these cases.
+   * confirmation a 2026-era client must ask first; arguments past MAX_CALL_ARG_ELEMENTS or
+   * MAX_CALL_ARG_BYTES reject with INVALID_ARGUMENT before anything looks at them; arguments
+   * that do not fit reject with the conversion error; nothing is sent in any of these cases.
    */
   async run<T>(
     req: OperationRequest,
@@ -68,6 +72,7 @@ export class Gate {
     use: (op: AuthorizedOperation) => Promise<T>,
   ): Promise<T> {
     validateTarget(req);
+    checkArgumentBounds(req.args, this.#config());
     const conn = this.#buses.get(req.bus);
     const auth = await this.#policy.authorize(req, {
       conn,
