@@ -93,10 +93,12 @@ export const LEVEL_SUMMARIES: Record<SafetyLevel, string> = {
 };
 
 export const FORBIDDEN_SUMMARY =
-  'Forbidden at every level, no configuration can allow it: power (PowerOff, Reboot, Halt, Suspend, Hibernate, KExec, ScheduleShutdown … on logind, systemd, UPower and session managers), ' +
-  'arbitrary code execution (systemd StartTransientUnit/SetEnvironment/UnsetEnvironment, Flatpak HostCommand/Spawn, GNOME Shell Eval, terminal sendText/runCommand, launchers, input injection), ' +
-  'package management (PackageKit, Flatpak system helper), secret retrieval (Secret Service GetSecrets/GetSecret, portal RetrieveSecret, NetworkManager GetSecrets), ' +
-  'bus administration (BecomeMonitor, UpdateActivationEnvironment, RequestName), accounts (SetPassword, CreateUser, DeleteUser), disks (UDisks2 Format/Delete), ' +
+  'Forbidden at every level, no configuration can allow it, judged by name pattern and by family on any interface: ' +
+  'power and ending the session (PowerOff, Reboot, Suspend, Hibernate, KExec, Logout, Shutdown in any spelling; logind, systemd, UPower, ConsoleKit and the session managers of GNOME, KDE, XFCE, MATE, LXQt, Cinnamon, Budgie; CanPowerOff and friends stay reads), ' +
+  'arbitrary code execution (systemd StartTransientUnit/SetEnvironment, Flatpak HostCommand/Spawn, desktop scripting such as GNOME Shell Eval and Plasma evaluateScript, terminal emulators, GApplication command lines, launchers), ' +
+  'input injection (remote desktop, fake input, global shortcuts, accessibility actions), portal backends (org.freedesktop.impl.portal.*), ' +
+  'package management, secret retrieval (Secret Service, KWallet, GNOME Online Accounts, NetworkManager and other agents, any name or property that reads a password, token or key), ' +
+  'bus administration (BecomeMonitor, eavesdropping match rules, RequestName, UpdateActivationEnvironment), accounts (SetPassword, CreateUser, DeleteUser), disks (UDisks2 Format/Delete), ' +
   'and changes to protected units (dbus, systemd-logind, systemd-journald, polkit, ssh/sshd, display managers, NetworkManager, systemd-networkd/resolved, user@*.service, dbus-mcp units, power targets).';
 
 /**
