@@ -219,6 +219,11 @@ export function classify(input: ClassifyInput): Classification {
   }
 
   const standard = STANDARD[input.interface];
+  if (input.member === 'GetManagedObjects') {
+    // A standard read that returns every property of every object: judged like GetAll of each.
+    const secret = familyFloor(family, entry);
+    if (secret) return { kind: 'forbidden', reason: `${what}: ${secret}`, source: 'floor' };
+  }
   if (standard && Object.hasOwn(standard, input.member)) {
     const kind = standard[input.member] as OperationKind;
     return {

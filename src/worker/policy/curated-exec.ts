@@ -80,6 +80,13 @@ export const EXEC_INTERFACES: CuratedInterface[] = [
     unknown: 'forbidden',
   },
   {
+    // Gala's PerformAction runs the window manager's actions, the user's custom command among them.
+    name: 'org.pantheon.gala',
+    methods: {},
+    forbiddenReason: 'input injection (performs a shortcut action, a custom command among them)',
+    unknown: 'read-or-forbidden',
+  },
+  {
     name: 'org.kde.KLauncher',
     methods: {},
     forbiddenReason: 'launcher (runs programs)',

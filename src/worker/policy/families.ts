@@ -69,7 +69,9 @@ const INPUT_INTERFACE =
 const AGENT_INTERFACE =
   /(^|\.)(secretagent\d*|authenticationagent\d*|agent\d*|prompter\d*)$|prompter|secretprompter/;
 const SESSION_MANAGER_INTERFACE =
-  /session\.?manager|ksmserver|endsession|logoutprompt|powerdialog|\.shutdown$|\.leave$|^org\.[a-z]+\.session$/;
+  /session\.?manager|unity\.session|ksmserver|endsession|logout|shutdown|powerdialog|\.leave$|^org\.[a-z]+\.session$/;
+/** Services whose objects hold secret properties: GetManagedObjects would return them all. */
+const SECRET_PROPERTY_SERVICES = ['org.gnome.OnlineAccounts'];
 
 /** Words in a GApplication action name that mean running something (`app.command` of Tilix). */
 const COMMAND_ACTION_WORDS = new Set([
@@ -162,6 +164,13 @@ export function familyFloor(input: FamilyInput, entry: CuratedInterface | undefi
   const iface = input.interface.toLowerCase();
   if (iface.startsWith('org.freedesktop.impl.portal.')) {
     return 'portal backend: only the portal frontend (xdg-desktop-portal) may call it';
+  }
+  if (
+    input.member === 'GetManagedObjects' &&
+    iface === 'org.freedesktop.dbus.objectmanager' &&
+    input.names.some((n) => SECRET_PROPERTY_SERVICES.includes(n))
+  ) {
+    return 'secret retrieval (the managed objects carry every property, client secrets included)';
   }
   const reading = input.access === 'get' || input.access === 'getall';
   if (input.names.includes(DRIVER.destination) && !reading) {

@@ -28,6 +28,7 @@ const POWER_FOLDED = [
   'logout',
   'logoff',
   'signout',
+  'signoff',
   'endsession',
   'quitsession',
   'exitsession',
@@ -42,6 +43,20 @@ const POWER_FOLDED = [
 ];
 /** Whole words that mean power on their own (`Sleep`, `GoToSleep`), too short to match inside others. */
 const POWER_WORDS = new Set(['sleep']);
+/** Ending a session by any verb logs out: `EndUserSession`, `TerminateAllSessions`, `KillSessions`. */
+const SESSION_ENDERS = new Set([
+  'end',
+  'quit',
+  'exit',
+  'close',
+  'terminate',
+  'kill',
+  'leave',
+  'stop',
+  'destroy',
+  'abort',
+]);
+const SESSION_NOUNS = new Set(['session', 'sessions', 'login', 'logins']);
 
 /** Words that run code: `Exec`, `execute_command`, `Spawn`, `evaluateScript` (not `GetExecutable`). */
 const EXEC_VERB = /^(exec|execute|executes|exec[vl]\w*|spawn\w*|eval|evaluate\w*|popen)$/;
@@ -84,10 +99,16 @@ const INPUT_VERBS = new Set([
   'press',
   'type',
   'post',
-  'invoke',
-  'trigger',
-  'activate',
-  'handle',
+]);
+/** Pressing a shortcut for the user: `invokeShortcut`, `HandleKeybinding`, `TriggerAccelerator`. */
+const SHORTCUT_VERBS = new Set([...INPUT_VERBS, 'invoke', 'trigger', 'activate', 'handle', 'run']);
+const SHORTCUT_NOUNS = new Set([
+  'shortcut',
+  'shortcuts',
+  'keybinding',
+  'keybindings',
+  'accelerator',
+  'hotkey',
 ]);
 const INPUT_NOUNS = new Set([
   'key',
@@ -106,10 +127,6 @@ const INPUT_NOUNS = new Set([
   'scroll',
   'text',
   'input',
-  'shortcut',
-  'shortcuts',
-  'keybinding',
-  'accelerator',
 ]);
 const INPUT_FOLDED = ['connecttoeis', 'fakeinput', 'uinput', 'xdotool', 'ydotool'];
 
@@ -192,7 +209,10 @@ function powerReads(member: string): boolean {
 }
 
 function powerFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
-  const hit = has(folded, POWER_FOLDED) ?? words.find((w) => POWER_WORDS.has(w));
+  const [first = '', ...rest] = words;
+  const ender =
+    SESSION_ENDERS.has(first) && rest.some((w) => SESSION_NOUNS.has(w)) ? `${first} session` : undefined;
+  const hit = has(folded, POWER_FOLDED) ?? words.find((w) => POWER_WORDS.has(w)) ?? ender;
   if (hit === undefined || powerReads(member)) return undefined;
   return { family: 'power', reason: `power operation (the name says ${hit})` };
 }
@@ -220,8 +240,9 @@ function inputFinding(member: string, folded: string, words: string[]): FloorFin
   const folds = has(folded, INPUT_FOLDED);
   if (folds) return { family: 'input', reason: `input injection (the name says ${folds})` };
   const [first, ...rest] = words;
-  if (first === undefined || !INPUT_VERBS.has(first)) return undefined;
-  const noun = rest.find((w) => INPUT_NOUNS.has(w));
+  if (first === undefined) return undefined;
+  const shortcut = SHORTCUT_VERBS.has(first) ? rest.find((w) => SHORTCUT_NOUNS.has(w)) : undefined;
+  const noun = shortcut ?? (INPUT_VERBS.has(first) ? rest.find((w) => INPUT_NOUNS.has(w)) : undefined);
   if (noun === undefined) return undefined;
   return {
     family: 'input',

@@ -120,6 +120,12 @@ refusesAll('power: the words, on any interface, in any case and spelling', [
   [UNKNOWN, 'QueryReboot'],
   [UNKNOWN, 'IsRebootAndReboot'],
   [UNKNOWN, 'getpoweroffnow'],
+  [UNKNOWN, 'EndUserSession'],
+  [UNKNOWN, 'TerminateAllSessions'],
+  [UNKNOWN, 'SignOff'],
+  ['com.deepin.dde.shutdownFront', 'Restart'],
+  ['com.canonical.Unity.Session', 'RequestLogout'],
+  ['org.lxde.SessionManager', 'Frob'],
 ]);
 
 refusesAll('code execution: scripting of every desktop', [
@@ -249,6 +255,10 @@ refusesAll('input injection: remote desktops, fake input, shortcuts, accessibili
   [UNKNOWN, 'GenerateMouseEvent'],
   [UNKNOWN, 'PressButton'],
   [UNKNOWN, 'TriggerShortcut'],
+  [UNKNOWN, 'RunHotkey'],
+  ['org.pantheon.gala', 'PerformAction'],
+  ['org.kde.kdeconnect.device.remotekeyboard', 'sendKeyPress'],
+  ['org.kde.kdeconnect.device.remotecommands', 'triggerCommand'],
 ]);
 
 refusesAll('portal backends: only the frontend may call them', [
@@ -299,6 +309,7 @@ refusesAll('secrets: stores, brokers, agents and the name patterns', [
   [UNKNOWN, 'getsecretsnow'],
   [UNKNOWN, 'GetWifiPsk'],
   [UNKNOWN, 'RequestPinCode'],
+  ['org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', ['org.gnome.OnlineAccounts']],
 ]);
 
 refusesAll('accounts: writing a password stays an account change', [
@@ -354,6 +365,9 @@ describe('reads stay reads, calls stay calls', () => {
     ['org.kde.kwin.Scripting', 'isScriptLoaded'],
     ['org.gtk.Actions', 'DescribeAll', ['com.gexperts.Tilix']],
     ['org.freedesktop.DBus', 'GetConnectionCredentials', ['org.freedesktop.DBus']],
+    ['org.freedesktop.DBus.ObjectManager', 'GetManagedObjects', ['org.kde.kdeconnect']],
+    ['org.freedesktop.DBus.Introspectable', 'Introspect', ['org.freedesktop.DBus']],
+    ['org.Cinnamon', 'GetInputSources'],
   ];
   for (const [iface, member, names] of reads) {
     it(`${iface}.${member} reads`, () => {
@@ -381,6 +395,9 @@ describe('reads stay reads, calls stay calls', () => {
     ['org.freedesktop.portal.Background', 'RequestBackground', undefined, ['', { reason: 'sync' }]],
     ['org.xfce.Xfconf', 'SetProperty', undefined, ['xsettings', '/Net/ThemeName', 'Adwaita']],
     ['org.kde.konsole.Session', 'getAllDisplayedText'],
+    ['org.Cinnamon', 'ActivateInputSourceIndex'],
+    [UNKNOWN, 'ActivateKeyboardLayout'],
+    [UNKNOWN, 'CloseWindow'],
     ['org.freedesktop.DBus', 'AddMatch', ['org.freedesktop.DBus'], ["type='signal'"]],
   ];
   for (const [iface, member, names, args] of calls) {
