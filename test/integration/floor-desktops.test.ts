@@ -13,7 +13,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { SAFETY_LEVELS } from '../../src/shared/config.js';
-import { addMockMethod, addMockProperty, mockCall, startMock, startSessionBus } from '../helpers/buses.js';
+import { Variant } from 'dbus-next';
+import { addMockMethod, mockCall, startMock, startSessionBus } from '../helpers/buses.js';
 import type { MockService, TestBus } from '../helpers/buses.js';
 import { onCleanup, trackDir } from '../helpers/cleanup.js';
 import { callTool, connectInMemory, toolError } from '../helpers/mcp.js';
@@ -29,6 +30,7 @@ interface Stand {
 }
 
 const B: [string, string] = ['b', 'ret = True'];
+const ACCOUNT = '/org/gnome/OnlineAccounts/Accounts/a1';
 
 const STANDS: Stand[] = [
   {
@@ -125,7 +127,7 @@ const STANDS: Stand[] = [
   },
   {
     name: 'org.gnome.OnlineAccounts',
-    path: '/org/gnome/OnlineAccounts/Accounts/a1',
+    path: '/org/gnome/OnlineAccounts',
     forbidden: [
       ['org.gnome.OnlineAccounts.PasswordBased', 'GetPassword', 's', 's', ['imap-password']],
       ['org.gnome.OnlineAccounts.OAuth2Based', 'GetAccessToken', '', 'si', []],
@@ -176,20 +178,22 @@ before(async () => {
   await Promise.all(
     STANDS.map(async (s) => {
       const first = s.forbidden[0]?.[0] ?? 'com.example.X';
-      const mock = await startMock(bus, [s.name, s.path, first], { name: s.name });
+      const manager = s.name === 'org.gnome.OnlineAccounts' ? ['-m'] : [];
+      const mock = await startMock(bus, [...manager, s.name, s.path, first], { name: s.name, path: s.path });
       for (const [iface, name, inSig, outSig] of [...s.forbidden, ...s.reads]) {
         await addMockMethod(bus, mock, { interface: iface, name, inSig, outSig, code: code(outSig) });
       }
       mocks.set(s.name, mock);
     }),
   );
+  // An account object under GOA's object manager, holding a client secret.
   const goa = mocks.get('org.gnome.OnlineAccounts') as MockService;
-  await addMockProperty(bus, goa, {
-    interface: 'org.gnome.OnlineAccounts.OAuth2Based',
-    name: 'ClientSecret',
-    signature: 's',
-    value: 'hunter2',
-  });
+  await mockCall(bus, goa, 'AddObject', 'ssa{sv}a(ssss)', [
+    ACCOUNT,
+    'org.gnome.OnlineAccounts.OAuth2Based',
+    { ClientSecret: new Variant('s', 'hunter2'), ClientId: new Variant('s', 'public-id') },
+    [],
+  ]);
   rulesDir = mkdtempSync(join(tmpdir(), 'dbus-mcp-floor-'));
   trackDir(rulesDir);
   writeFileSync(join(rulesDir, 'all.rules'), 'allow * * * * *\n');
@@ -232,25 +236,33 @@ describe('desktop floor classes against services', () => {
       }
       const secret = await callTool(s.client, 'get_property', {
         service: 'org.gnome.OnlineAccounts',
-        path: '/org/gnome/OnlineAccounts/Accounts/a1',
+        path: ACCOUNT,
         interface: 'org.gnome.OnlineAccounts.OAuth2Based',
         property: 'ClientSecret',
       });
       assert.equal(toolError(secret).kind, 'forbidden');
       const all = await callTool(s.client, 'get_all_properties', {
         service: 'org.gnome.OnlineAccounts',
-        path: '/org/gnome/OnlineAccounts/Accounts/a1',
+        path: ACCOUNT,
         interface: 'org.gnome.OnlineAccounts.OAuth2Based',
       });
       assert.equal(toolError(all).kind, 'forbidden');
       const viaProperties = await callTool(s.client, 'call_method', {
         service: 'org.gnome.OnlineAccounts',
-        path: '/org/gnome/OnlineAccounts/Accounts/a1',
+        path: ACCOUNT,
         interface: 'org.freedesktop.DBus.Properties',
         method: 'Get',
         args: ['org.gnome.OnlineAccounts.OAuth2Based', 'ClientSecret'],
       });
       assert.equal(toolError(viaProperties).kind, 'forbidden');
+      // GetManagedObjects would carry every property of every account, the client secret included.
+      const managed = await callTool(s.client, 'call_method', {
+        service: 'org.gnome.OnlineAccounts',
+        path: '/org/gnome/OnlineAccounts',
+        interface: 'org.freedesktop.DBus.ObjectManager',
+        method: 'GetManagedObjects',
+      });
+      assert.equal(toolError(managed).kind, 'forbidden');
     });
   }
 
@@ -284,6 +296,26 @@ describe('desktop floor classes against services', () => {
       method: 'GetResetCounters',
     });
     assert.match(toolError(reset).message, /not allowed at level high/);
+    // list_objects still lists GOA's accounts: it walks introspection instead of GetManagedObjects.
+    const objects = await callTool(s.client, 'list_objects', {
+      service: 'org.gnome.OnlineAccounts',
+      path: '/org/gnome/OnlineAccounts',
+    });
+    assert.equal(objects.isError, undefined, JSON.stringify(objects.content));
+    const listed = objects.structuredContent as { method: string; objects: { path: string }[] };
+    assert.equal(listed.method, 'walk');
+    assert.ok(
+      listed.objects.some((o) => o.path === ACCOUNT),
+      JSON.stringify(listed),
+    );
+    assert.doesNotMatch(JSON.stringify(objects), /hunter2/);
+    const id = await callTool(s.client, 'get_property', {
+      service: 'org.gnome.OnlineAccounts',
+      path: ACCOUNT,
+      interface: 'org.gnome.OnlineAccounts.OAuth2Based',
+      property: 'ClientId',
+    });
+    assert.equal((id.structuredContent as { value: string }).value, 'public-id');
   });
 
   test('GetCalls: nothing forbidden reached any service, the reads did', async () => {

@@ -1,5 +1,6 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { AppError } from '../../shared/errors.js';
 import type { BusKind } from '../dbus/types.js';
 import { OBJECT_MANAGER, STANDARD_INTERFACES } from '../dbus/well-known.js';
 import type { Gate } from '../gate/gate.js';
@@ -136,10 +137,15 @@ export function registerListObjects(server: McpServer, deps: WorkerDeps): Regist
         const at = { bus, service };
         const top = await introspectObject(deps.gate, bus, service, path, octx);
         let result;
-        if (top.interfaces.some((i) => i.name === OBJECT_MANAGER)) {
-          const all = (await viaObjectManager(deps.gate, at, path, octx)).filter(
-            (o) => depthBelow(path, o.path) <= max_depth,
-          );
+        // A service whose managed objects carry secrets is refused the ObjectManager read: walk it.
+        const managed = top.interfaces.some((i) => i.name === OBJECT_MANAGER)
+          ? await viaObjectManager(deps.gate, at, path, octx).catch((e: unknown) => {
+              if (e instanceof AppError && e.code === 'POLICY_DENIED') return undefined;
+              throw e;
+            })
+          : undefined;
+        if (managed) {
+          const all = managed.filter((o) => depthBelow(path, o.path) <= max_depth);
           const cut = all.length > max_objects;
           result = {
             method: 'ObjectManager' as const,
