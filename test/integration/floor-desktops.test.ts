@@ -14,7 +14,7 @@ import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
 import { SAFETY_LEVELS } from '../../src/shared/config.js';
 import { Variant } from 'dbus-next';
-import { addMockMethod, mockCall, startMock, startSessionBus } from '../helpers/buses.js';
+import { addMockMethod, addMockProperty, mockCall, startMock, startSessionBus } from '../helpers/buses.js';
 import type { MockService, TestBus } from '../helpers/buses.js';
 import { onCleanup, trackDir } from '../helpers/cleanup.js';
 import { callTool, connectInMemory, toolError } from '../helpers/mcp.js';
@@ -141,6 +141,12 @@ const STANDS: Stand[] = [
     reads: [],
   },
   {
+    name: 'com.example.Vault',
+    path: '/com/example/Vault',
+    forbidden: [['com.example.Vault', 'FetchToken', '', 's', []]],
+    reads: [],
+  },
+  {
     name: 'com.example.Power',
     path: '/com/example/Power',
     forbidden: [
@@ -194,6 +200,25 @@ before(async () => {
     { ClientSecret: new Variant('s', 'hunter2'), ClientId: new Variant('s', 'public-id') },
     [],
   ]);
+  const vault = mocks.get('com.example.Vault') as MockService;
+  await addMockProperty(bus, vault, {
+    interface: 'com.example.Vault',
+    name: 'Password',
+    signature: 's',
+    value: 'hunter2',
+  });
+  await addMockProperty(bus, vault, {
+    interface: 'com.example.Vault',
+    name: 'Label',
+    signature: 's',
+    value: 'mine',
+  });
+  await addMockProperty(bus, vault, {
+    interface: 'com.example.Vault.Meta',
+    name: 'PasswordMode',
+    signature: 'i',
+    value: 1,
+  });
   rulesDir = mkdtempSync(join(tmpdir(), 'dbus-mcp-floor-'));
   trackDir(rulesDir);
   writeFileSync(join(rulesDir, 'all.rules'), 'allow * * * * *\n');
@@ -263,6 +288,30 @@ describe('desktop floor classes against services', () => {
         method: 'GetManagedObjects',
       });
       assert.equal(toolError(managed).kind, 'forbidden');
+      // GetAll of an interface no entry knows is judged on the properties introspection lists.
+      const vault = { service: 'com.example.Vault', path: '/com/example/Vault' };
+      const vaultAll = await callTool(s.client, 'get_all_properties', {
+        ...vault,
+        interface: 'com.example.Vault',
+      });
+      assert.equal(toolError(vaultAll).kind, 'forbidden');
+      const password = await callTool(s.client, 'get_property', {
+        ...vault,
+        interface: 'com.example.Vault',
+        property: 'Password',
+      });
+      assert.equal(toolError(password).kind, 'forbidden');
+      const meta = await callTool(s.client, 'get_all_properties', {
+        ...vault,
+        interface: 'com.example.Vault.Meta',
+      });
+      assert.equal(meta.isError, undefined, JSON.stringify(meta.content));
+      const label = await callTool(s.client, 'get_property', {
+        ...vault,
+        interface: 'com.example.Vault',
+        property: 'Label',
+      });
+      assert.equal(label.isError, undefined, JSON.stringify(label.content));
     });
   }
 

@@ -44,6 +44,8 @@ export interface PreparedMessage {
   member: string;
   signature: string;
   body: unknown[];
+  /** For `Properties.GetAll`: the properties introspection says the reply will carry, when it could tell. */
+  properties?: string[];
 }
 
 /** A signal the connection received (broadcast, or addressed to this connection). */

@@ -33,8 +33,17 @@ export function messagePreparer(
     if (!op.raw && op.access === 'get') {
       return { interface: PROPERTIES, member: 'Get', signature: 'ss', body: [op.interface, op.member] };
     }
-    if (!op.raw && op.access === 'getall') {
-      return { interface: PROPERTIES, member: 'GetAll', signature: 's', body: [op.interface] };
+    if (op.access === 'getall') {
+      // What the reply will carry, so the policy can refuse a GetAll that returns a secret.
+      const node = await conn.introspection.get(req.destination, op.path, look).catch(() => undefined);
+      const properties = node?.interfaces.find((i) => i.name === op.interface)?.properties.map((p) => p.name);
+      return {
+        interface: PROPERTIES,
+        member: 'GetAll',
+        signature: 's',
+        body: [op.interface],
+        ...(properties ? { properties } : {}),
+      };
     }
     if (!op.raw && op.access === 'set') {
       const type = await propertyType(conn, req, op, look);

@@ -192,8 +192,12 @@ function classifyRead(input: ClassifyInput, entry: CuratedInterface | undefined)
       source: 'curated',
     };
   }
-  const floor = input.access === 'get' ? propertyFloor(input.member, 'get') : undefined;
-  if (floor) return { kind: 'forbidden', reason: `read of ${what}: ${floor.reason}`, source: 'floor' };
+  // GetAll is judged on every property the reply will carry (introspection's list, when known).
+  const names = input.access === 'get' ? [input.member] : (input.message?.properties ?? []);
+  for (const name of names) {
+    const floor = propertyFloor(name, 'get');
+    if (floor) return { kind: 'forbidden', reason: `read of ${what}: ${floor.reason}`, source: 'floor' };
+  }
   return { kind: 'read', reason: `property read of ${input.interface}`, source: 'standard' };
 }
 

@@ -446,6 +446,23 @@ describe('properties that hold secrets', () => {
     assert.equal(prop('org.gnome.OnlineAccounts.Account', '', 'getall'), 'read');
     assert.equal(prop('org.gnome.OnlineAccounts.OAuth2Based', 'ClientId', 'get'), 'read');
   });
+  it('GetAll is judged on every property the reply will carry', () => {
+    const getall = (properties: string[]) =>
+      judge(UNKNOWN, '', {
+        access: 'getall',
+        message: {
+          interface: 'org.freedesktop.DBus.Properties',
+          member: 'GetAll',
+          signature: 's',
+          body: [UNKNOWN],
+          properties,
+        },
+      }).kind;
+    assert.equal(getall(['Label', 'Password']), 'forbidden');
+    assert.equal(getall(['Label', 'api_token']), 'forbidden');
+    assert.equal(getall(['Label', 'PasswordMode', 'PasswordHint']), 'read');
+    assert.equal(getall([]), 'read');
+  });
   it('portal backends are refused even for reads', () => {
     assert.equal(prop('org.freedesktop.impl.portal.Screenshot', 'version', 'get'), 'forbidden');
   });
