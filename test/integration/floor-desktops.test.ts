@@ -184,7 +184,7 @@ before(async () => {
   await Promise.all(
     STANDS.map(async (s) => {
       const first = s.forbidden[0]?.[0] ?? 'com.example.X';
-      const manager = s.name === 'org.gnome.OnlineAccounts' ? ['-m'] : [];
+      const manager = ['org.gnome.OnlineAccounts', 'com.example.Vault'].includes(s.name) ? ['-m'] : [];
       const mock = await startMock(bus, [...manager, s.name, s.path, first], { name: s.name, path: s.path });
       for (const [iface, name, inSig, outSig] of [...s.forbidden, ...s.reads]) {
         await addMockMethod(bus, mock, { interface: iface, name, inSig, outSig, code: code(outSig) });
@@ -213,6 +213,12 @@ before(async () => {
     signature: 's',
     value: 'mine',
   });
+  await mockCall(bus, vault, 'AddObject', 'ssa{sv}a(ssss)', [
+    '/com/example/Vault/item1',
+    'com.example.Vault.Item',
+    { Password: new Variant('s', 'hunter2'), Label: new Variant('s', 'item one') },
+    [],
+  ]);
   await addMockProperty(bus, vault, {
     interface: 'com.example.Vault.Meta',
     name: 'PasswordMode',
@@ -358,6 +364,17 @@ describe('desktop floor classes against services', () => {
       JSON.stringify(listed),
     );
     assert.doesNotMatch(JSON.stringify(objects), /hunter2/);
+    // A service no entry knows: its managed objects come back without their secret-named properties.
+    const managed = await callTool(s.client, 'call_method', {
+      service: 'com.example.Vault',
+      path: '/com/example/Vault',
+      interface: 'org.freedesktop.DBus.ObjectManager',
+      method: 'GetManagedObjects',
+    });
+    assert.equal(managed.isError, undefined, JSON.stringify(managed.content));
+    const text = JSON.stringify(managed.structuredContent);
+    assert.match(text, /item one/);
+    assert.doesNotMatch(text, /hunter2|Password/);
     const id = await callTool(s.client, 'get_property', {
       service: 'org.gnome.OnlineAccounts',
       path: ACCOUNT,

@@ -11,6 +11,7 @@ import type { SignalFilter } from '../signals/match-rule.js';
 import type { ArmedSignal } from '../signals/once.js';
 import { armSignal } from '../signals/once.js';
 import type { DriverReads } from './driver.js';
+import { replyWithoutSecrets } from './reply-secrets.js';
 
 /** A match rule held for a subscription; `release` lets it go (once). */
 export interface MatchHold {
@@ -103,7 +104,8 @@ export class AuthorizedOperation {
   /**
    * Sends the judged message and resolves with the reply. NO_AUTO_START unless the request asked
    * to start the service; a service that is not running answers ServiceNotRunning. `timeoutMs`
-   * overrides CALL_TIMEOUT_MS for this call; progress is reported while it waits.
+   * overrides CALL_TIMEOUT_MS for this call; progress is reported while it waits. A bulk property
+   * read comes back without secret-named properties (reply-secrets.ts).
    */
   async call(opts: { timeoutMs?: number } = {}): Promise<CallReply> {
     const message = this.#sendable();
@@ -118,7 +120,8 @@ export class AuthorizedOperation {
     };
     const sent = this.#conn.call(req, { timeoutMs: opts.timeoutMs, signal: this.#octx.signal });
     try {
-      return await withProgress(this.#octx, `waiting for ${this.destination} ${message.member}`, sent);
+      const reply = await withProgress(this.#octx, `waiting for ${this.destination} ${message.member}`, sent);
+      return replyWithoutSecrets(message, reply);
     } catch (e) {
       throw await this.#notRunning(e);
     }

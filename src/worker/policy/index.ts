@@ -27,4 +27,5 @@ export type { PolicyState, RateLimits } from './rate-limit.js';
 export { RateLimiter } from './rate-limit.js';
 export type { ConfirmFn, ConfirmOutcome } from './confirm.js';
 export { isSecretBearing } from './audit.js';
+export { propertyFloor } from './floor.js';
 export { protectedUnit, unitFromPath, unitObjectPath } from './units.js';
