@@ -88,6 +88,10 @@ const COMMAND_ACTION_WORDS = new Set([
   'eval',
   'terminal',
   'launch',
+  // gnome-software's app.install and friends: package management through an action.
+  'install',
+  'uninstall',
+  'upgrade',
 ]);
 /** xfconf channels whose properties are commands (keyboard shortcuts, autostart, panel launchers, autorun). */
 const XFCONF_COMMAND_CHANNELS = new Set([
@@ -119,7 +123,7 @@ function argumentFloor(input: FamilyInput, iface: string): string | undefined {
     if (typeof name !== 'string') return 'the action name (args[0]) is needed to judge this call';
     const words = splitWords(name.replace(/^(app|win)\./, ''));
     const hit = words.find((w) => COMMAND_ACTION_WORDS.has(w));
-    if (hit) return `arbitrary code execution (action ${name} runs a ${hit})`;
+    if (hit) return `arbitrary code execution or package management (action ${name}: ${hit})`;
     return undefined;
   }
   if (iface === 'org.freedesktop.portal.background' && member === 'RequestBackground') {

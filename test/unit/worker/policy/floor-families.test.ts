@@ -186,6 +186,12 @@ refusesAll('code execution: terminal emulators', [
   ['org.freedesktop.Application', 'ActivateAction', ['org.example.App'], ['run-command', [], {}]],
   ['org.gtk.Actions', 'Activate', ['org.example.App'], ['app.exec', [], {}]],
   ['org.freedesktop.Application', 'ActivateAction', ['org.example.App'], []],
+  [
+    'org.freedesktop.Application',
+    'ActivateAction',
+    ['org.gnome.Software'],
+    ['install', ['org.example.App', 0], {}],
+  ],
   [UNKNOWN, 'Frob', ['net.kovidgoyal.kitty']],
   [UNKNOWN, 'Frob', ['org.kde.konsole-12345']],
   [UNKNOWN, 'Frob', ['io.elementary.terminal']],
