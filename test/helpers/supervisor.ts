@@ -218,6 +218,11 @@ export interface RawConnection {
   send(msg: unknown): void;
   /** The next line from the server, parsed; rejects when the connection closes first. */
   next(ms?: number): Promise<Record<string, unknown>>;
+  /**
+   * The next answer (a line with an `id`), skipping notifications: a worker that boots slowly on a
+   * loaded machine makes the supervisor send waiting notices first, as it should.
+   */
+  answer(ms?: number): Promise<Record<string, unknown>>;
   closed: Promise<void>;
 }
 
@@ -263,11 +268,19 @@ export async function rawConnect(socketPath: string): Promise<RawConnection> {
     }
     return JSON.parse(lines.shift() as string) as Record<string, unknown>;
   };
+  const answer = async (ms = 10_000): Promise<Record<string, unknown>> => {
+    const until = Date.now() + ms;
+    for (;;) {
+      const msg = await next(Math.max(1, until - Date.now()));
+      if ('id' in msg) return msg;
+    }
+  };
   return {
     socket,
     write: (data) => socket.write(data),
     send: (msg) => socket.write(`${JSON.stringify(msg)}\n`),
     next,
+    answer,
     closed,
   };
 }

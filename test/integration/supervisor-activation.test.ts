@@ -208,14 +208,14 @@ test('a stopping server stops accepting first; a client that connects while it d
   // Client A keeps the old process draining: its worker ignores shutdown and SIGTERM.
   const a = await rawConnect(path);
   a.send(INIT_2025);
-  assert.equal((await a.next(30_000)).id, 'init');
+  assert.equal((await a.answer(30_000)).id, 'init');
   a.send({
     jsonrpc: '2.0',
     id: 'stubborn',
     method: 'dbus-mcp/test-fault',
     params: { kind: 'ignore-sigterm' },
   });
-  assert.equal((await a.next()).id, 'stubborn');
+  assert.equal((await a.answer()).id, 'stubborn');
 
   process.kill(oldPid, 'SIGTERM');
   await waitFor('old draining', () => ofPid(oldPid).find((l) => l.msg === 'draining'));
@@ -239,7 +239,7 @@ test('a stopping server stops accepting first; a client that connects while it d
 
   const newPid = Number(/started (\d+)/.exec(await holder.tell('start', /^started \d+/))?.[1]);
   trackPid(newPid);
-  const answer = await b.next(60_000);
+  const answer = await b.answer(60_000);
   assert.equal(answer.id, 'init');
   assert.ok('result' in answer, JSON.stringify(answer));
   assert.ok(

@@ -31,7 +31,7 @@ async function initialized(): Promise<{ raw: RawConnection; id: string; workerPi
   const before = new Set((await served.status()).clients.map((c) => c.id));
   const raw = await rawConnect(served.socketPath);
   raw.send(INIT_2025);
-  assert.equal((await raw.next()).id, 'init');
+  assert.equal((await raw.answer()).id, 'init');
   raw.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   const c = await waitFor('session', async () =>
     (await served.status()).clients.find((x) => !before.has(x.id)),

@@ -144,7 +144,7 @@ test('`dbus-mcp connect` bridges an SDK client; hanging up stops its worker', as
 test('a client that disconnects mid-request has its worker stopped', async () => {
   const raw = await rawConnect(served.socketPath);
   raw.send(INIT_2025);
-  assert.equal((await raw.next()).id, 'init');
+  assert.equal((await raw.answer()).id, 'init');
   raw.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   raw.send({
     jsonrpc: '2.0',
