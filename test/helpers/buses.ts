@@ -202,6 +202,11 @@ export async function stopOwner(bus: TestBus, name: string): Promise<void> {
   }
 }
 
+/** A private bus of `kind` run with the dbus-daemon configuration file `config`. */
+export function startBusWithConfig(kind: 'session' | 'system', config: string): Promise<TestBus> {
+  return startBus(kind, config);
+}
+
 /** A private bus configured like the system bus (test/fixtures/system-bus.conf). */
 export function startSystemLikeBus(): Promise<TestBus> {
   return startBus('system', join(FIXTURES, 'system-bus.conf'));

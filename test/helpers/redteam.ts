@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { test } from 'node:test';
 import { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { MockService, TestBus } from './buses.js';
-import { addMockMethod, mockCall, startMock, startSessionBus, startSystemLikeBus } from './buses.js';
+import { addMockMethod, mockCall, startBusWithConfig, startMock, startSessionBus } from './buses.js';
 import { onCleanup } from './cleanup.js';
 import { toolError } from './mcp.js';
 import { programPath, tempDir } from './supervisor.js';
@@ -23,8 +24,12 @@ export interface World {
   system: TestBus;
 }
 
+/** A private session bus and a system-type bus on which any name may be owned (test/fixtures/redteam-system-bus.conf). */
 export async function startWorld(): Promise<World> {
-  const [session, system] = await Promise.all([startSessionBus(), startSystemLikeBus()]);
+  const [session, system] = await Promise.all([
+    startSessionBus(),
+    startBusWithConfig('system', join(import.meta.dirname, '..', 'fixtures', 'redteam-system-bus.conf')),
+  ]);
   return { session, system };
 }
 
@@ -198,4 +203,24 @@ export async function assertAttackRefused(program: Program, a: CallAttack): Prom
     received,
     `${String(a.call.interface ?? '(no interface)')}.${String(a.call.method)}`,
   );
+}
+
+/** A table row: one attack on one mock, a todo while it gets through. */
+export interface MockedAttack {
+  name: string;
+  todo?: string;
+  /** The mock (looked up when the test runs, after `before` started it). */
+  mock: () => Mock;
+  /** The object path whose calls to look at (default: `call.path`). */
+  at?: string;
+  call: Record<string, unknown>;
+}
+
+/** One node:test per row: refused as forbidden through `program()`, and nothing reached the mock. */
+export function attackTests(program: () => Program, attacks: readonly MockedAttack[]): void {
+  for (const a of attacks) {
+    test(a.name, a.todo !== undefined ? { todo: a.todo } : {}, () =>
+      assertAttackRefused(program(), { call: a.call, mock: a.mock(), at: a.at }),
+    );
+  }
 }
