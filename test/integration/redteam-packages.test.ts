@@ -42,7 +42,7 @@ before(async () => {
     {
       interface: 'org.debian.apt',
       name: 'AddRepository',
-      inSig: 'sssass',
+      inSig: 'sssasss',
       outSig: 's',
       code: 'ret = "/org/debian/apt/transaction/3"',
     },
