@@ -31,6 +31,8 @@ declare -A NEED=(
   [sox]=sox
   [upower]=upower
   [umockdev-run]=umockdev
+  # The red team's real-service doors (test/integration/redteam-code-exec.test.ts).
+  [/usr/libexec/dconf-service]=dconf-service
 )
 missing=()
 for cmd in "${!NEED[@]}"; do command -v "$cmd" >/dev/null 2>&1 || missing+=("${NEED[$cmd]}"); done
