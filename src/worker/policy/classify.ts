@@ -1,6 +1,7 @@
 import { DRIVER } from '../dbus/well-known.js';
 import type { CuratedInterface } from './curated.js';
 import { CURATED_SERVICES, SESSION_INTERFACES } from './curated.js';
+import { ADMIN_INTERFACES } from './curated-admin.js';
 import { BUS_INTERFACES } from './curated-bus.js';
 import { EXEC_INTERFACES } from './curated-exec.js';
 import { SECRET_INTERFACES } from './curated-secrets.js';
@@ -48,6 +49,7 @@ const ALL_CURATED: CuratedInterface[] = [
   ...SECRET_INTERFACES,
   ...BUS_INTERFACES,
   ...SYSTEM_INTERFACES,
+  ...ADMIN_INTERFACES,
 ].sort((a, b) => {
   const pa = a.name.endsWith('*') ? 1 : 0;
   const pb = b.name.endsWith('*') ? 1 : 0;
@@ -101,6 +103,17 @@ export { splitWords } from './member-names.js';
 export function heuristicRead(member: string): boolean {
   const shape = readShape(member);
   return shape.reads && !shape.words.some((w) => SENSITIVE_WORDS.has(w));
+}
+
+/**
+ * Whether a property holds a secret: its name says so (`Password`, `ClientSecret`, `psk`), or the
+ * curated entry of its interface lists it (`Parameters` of a Telepathy account). `iface` may be
+ * unknown (''), then only the name is judged. Bulk reads and PropertiesChanged signals drop these.
+ */
+export function isSecretProperty(iface: string, property: string): boolean {
+  if (propertyFloor(property, 'get')) return true;
+  if (iface === '' || isStandardInterface(iface)) return false;
+  return curatedEntry(iface)?.secretProperties?.includes(property) ?? false;
 }
 
 function forbiddenMembers(entries: CuratedInterface[]): string[] {

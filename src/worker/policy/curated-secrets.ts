@@ -67,6 +67,84 @@ export const SECRET_INTERFACES: CuratedInterface[] = [
     unknown: 'mutating',
   },
   {
+    // signond (Ubuntu Online Accounts, KDE Accounts): process() answers with the stored secret or token.
+    name: 'com.google.code.AccountsSSO.SingleSignOn*',
+    methods: {
+      ...m(
+        'read',
+        'queryMethods queryMechanisms queryIdentities queryAvailableMechanisms getInfo getIdentity ' +
+          'getAuthSessionObjectPath',
+      ),
+      ...m(
+        'call',
+        'cancel setId clear signOut remove addReference removeReference store registerNewIdentity',
+      ),
+      ...m('forbidden', 'process requestCredentialsUpdate verifySecret verifyUser'),
+    },
+    forbiddenReason: 'secret retrieval (signond hands out stored passwords and tokens)',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    // KIO's password cache: checkAuthInfo and queryAuthInfo return the login cached for a URL.
+    name: 'org.kde.KPasswdServer',
+    methods: m('call', 'addAuthInfo removeAuthInfo'),
+    forbiddenReason: 'secret retrieval (KIO password cache)',
+    unknown: 'forbidden',
+  },
+  {
+    // KDE's cookie jar: cookies are session tokens.
+    name: 'org.kde.KCookieServer',
+    methods: {
+      ...m('read', 'findDomains getDomainAdvice'),
+      ...m(
+        'call',
+        'addCookies addDOMCookies deleteCookie deleteCookiesFromDomain deleteSessionCookies ' +
+          'deleteSessionCookiesFor deleteAllCookies setDomainAdvice reloadPolicy',
+      ),
+    },
+    forbiddenReason: 'secret retrieval (cookies are session tokens)',
+    unknown: 'forbidden',
+  },
+  {
+    // gnome-keyring's private interface for its own tools: master passwords pass in the clear.
+    name: 'org.gnome.keyring.InternalUnsupportedGuiltRiddenInterface',
+    methods: {},
+    forbiddenReason:
+      'secret retrieval (gnome-keyring internals: master passwords, unlocking without a prompt)',
+    unknown: 'forbidden',
+  },
+  {
+    name: 'org.gnome.keyring*',
+    methods: m('read', 'GetEnvironment GetControlDirectory'),
+    forbiddenReason: 'keyring administration',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    // Telepathy accounts: Parameters holds the account's password; UpdateParameters writes it.
+    name: 'org.freedesktop.Telepathy.Account*',
+    methods: m('call', 'Remove Reconnect'),
+    secretProperties: ['Parameters'],
+    forbiddenReason: 'secret retrieval (Telepathy account parameters hold the password)',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    // BlueZ OBEX: SendFile/PutFile send any file the user can read to a nearby device; GetFile and
+    // the Pull* members write wherever they are told.
+    name: 'org.bluez.obex*',
+    methods: {
+      ...m('read', 'ListFolder GetCapabilities ListFilterFields GetSize'),
+      ...m('call', 'CreateSession RemoveSession ChangeFolder CreateFolder Cancel Suspend Resume Select'),
+      ...m(
+        'forbidden',
+        'SendFile PutFile PushMessage ExchangeBusinessCards GetFile PullBusinessCard PullAll Pull CopyFile MoveFile ' +
+          'Delete RegisterAgent UnregisterAgent',
+      ),
+    },
+    forbiddenReason:
+      'secret retrieval by exfiltration (OBEX sends files away and writes received ones anywhere)',
+    unknown: 'read-or-forbidden',
+  },
+  {
     // The shell's password dialog for mounts: AskPassword hands back what the user typed.
     name: 'org.Gtk.MountOperationHandler',
     methods: { ...m('call', 'AskQuestion ShowProcesses Close'), ...m('forbidden', 'AskPassword') },

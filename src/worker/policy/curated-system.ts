@@ -3,8 +3,8 @@ import { members as m } from './curated.js';
 import { SYSTEMD_INTERFACES } from './units-curated.js';
 
 /**
- * Curated knowledge of the system services: logind, systemd, UPower, NetworkManager, PackageKit,
- * UDisks2, accounts, polkit and Flatpak (the bus driver is in curated-bus.ts). Members not listed are judged by
+ * Curated knowledge of the system services: logind, systemd and UPower (NetworkManager, PackageKit,
+ * UDisks2, accounts, polkit and Flatpak are in curated-admin.ts, the bus driver in curated-bus.ts). Members not listed are judged by
  * each entry's `unknown` rule; forbidden members carry the reason shown to the agent.
  */
 
@@ -67,89 +67,5 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
     forbiddenReason: 'power operation (UPower)',
     writeDefault: 'system_change',
     unknown: 'heuristic',
-  },
-  {
-    name: 'org.freedesktop.NetworkManager*',
-    methods: {
-      ...m(
-        'read',
-        'GetDevices GetAllDevices GetDeviceByIpIface GetPermissions GetLogging CheckConnectivity GetSettings ' +
-          'ListConnections GetConnectionByUuid GetAppliedConnection GetAccessPoints GetAllAccessPoints',
-      ),
-      ...m(
-        'system_change',
-        'ActivateConnection AddAndActivateConnection AddAndActivateConnection2 DeactivateConnection Sleep Enable ' +
-          'SetLogging Reload CheckpointCreate CheckpointDestroy CheckpointRollback CheckpointAdjustRollbackTimeout ' +
-          'Disconnect Delete Reapply AddConnection AddConnection2 AddConnectionUnsaved LoadConnections ' +
-          'ReloadConnections SaveHostname Update Update2 UpdateUnsaved Save ClearSecrets RequestScan',
-      ),
-      ...m('forbidden', 'GetSecrets'),
-    },
-    forbiddenReason: 'secret retrieval (NetworkManager connection secrets)',
-    writeDefault: 'system_change',
-    unknown: 'heuristic',
-  },
-  {
-    name: 'org.freedesktop.PackageKit*',
-    methods: {
-      ...m(
-        'read',
-        'CanAuthorize GetTimeSinceAction GetDaemonState GetTransactionList GetDetails GetDetailsLocal GetFilesLocal ' +
-          'GetPackages SearchNames SearchDetails SearchFiles SearchGroups Resolve GetUpdates GetUpdateDetail ' +
-          'GetRepoList GetFiles DependsOn RequiredBy WhatProvides GetCategories GetDistroUpgrades GetOldTransactions',
-      ),
-      ...m('system_change', 'CreateTransaction SetHints Cancel StateHasChanged SuggestDaemonQuit'),
-    },
-    forbiddenReason: 'package management (PackageKit)',
-    writeDefault: 'forbidden',
-    unknown: 'forbidden',
-  },
-  {
-    name: 'org.freedesktop.UDisks2*',
-    methods: {
-      ...m('read', 'GetBlockDevices ResolveDevice CanFormat CanResize CanCheck CanRepair SmartGetAttributes'),
-      ...m(
-        'system_change',
-        'Rescan AddConfigurationItem RemoveConfigurationItem UpdateConfigurationItem Resize SetType SetName SetFlags ' +
-          'Mount Unmount SetLabel Repair Check TakeOwnership Eject PowerOff SetConfiguration SmartUpdate ' +
-          'SmartSelftestStart SmartSelftestAbort SmartSetEnabled Unlock Lock ChangePassphrase SetAutoclear LoopSetup ' +
-          'MDRaidCreate Start Stop SetUUID',
-      ),
-      ...m(
-        'forbidden',
-        'Format Delete CreatePartitionAndFormat SecurityEraseUnit OpenForBackup OpenForRestore OpenForBenchmark OpenDevice ' +
-          'GetSecretConfiguration',
-      ),
-    },
-    forbiddenReason: 'disk change (UDisks2 format/delete/raw device access)',
-    writeDefault: 'system_change',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.freedesktop.Accounts*',
-    methods: {
-      ...m(
-        'read',
-        'ListCachedUsers FindUserById FindUserByName GetUsersLanguages GetPasswordExpirationPolicy',
-      ),
-      ...m('forbidden', 'CreateUser DeleteUser SetPassword SetPasswordMode SetAccountType'),
-    },
-    forbiddenReason: 'account change (passwords, users, administrator rights)',
-    writeDefault: 'system_change',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.freedesktop.PolicyKit1*',
-    methods: m('read', 'CheckAuthorization EnumerateActions EnumerateTemporaryAuthorizations'),
-    forbiddenReason: 'authorization change (polkit)',
-    writeDefault: 'system_change',
-    unknown: 'mutating',
-  },
-  {
-    name: 'org.freedesktop.Flatpak*',
-    methods: m('forbidden', 'HostCommand HostCommandSignal Spawn SpawnSignal'),
-    forbiddenReason: 'arbitrary code execution or package management (Flatpak)',
-    writeDefault: 'forbidden',
-    unknown: 'forbidden',
   },
 ];

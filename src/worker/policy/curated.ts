@@ -78,12 +78,6 @@ export const SESSION_INTERFACES: CuratedInterface[] = [
     unknown: 'mutating',
   },
   {
-    name: 'org.gnome.keyring*',
-    methods: {},
-    forbiddenReason: 'keyring administration',
-    unknown: 'mutating',
-  },
-  {
     name: 'org.freedesktop.portal.Flatpak',
     methods: { ...m('call', 'CreateUpdateMonitor'), ...m('forbidden', 'Spawn SpawnSignal') },
     forbiddenReason: 'arbitrary code execution (Flatpak Spawn)',
@@ -166,11 +160,12 @@ export const SESSION_INTERFACES: CuratedInterface[] = [
     name: 'org.gnome.Shell.Extensions',
     methods: {
       ...m('read', 'ListExtensions GetExtensionInfo GetExtensionErrors'),
-      ...m('call', 'UninstallExtension EnableExtension DisableExtension ReloadExtension CheckForUpdates'),
+      ...m('call', 'UninstallExtension DisableExtension CheckForUpdates'),
       ...m('desktop_action', 'LaunchExtensionPrefs OpenExtensionPrefs'),
-      ...m('forbidden', 'InstallRemoteExtension'),
+      // An extension is code the shell runs with the session's rights: enabling one runs it.
+      ...m('forbidden', 'InstallRemoteExtension EnableExtension ReloadExtension'),
     },
-    forbiddenReason: 'installs code into the shell',
+    forbiddenReason: 'arbitrary code execution (installs or runs code inside the shell)',
     unknown: 'mutating',
   },
   {
@@ -234,4 +229,11 @@ export const CURATED_SERVICES: Record<string, string> = {
   'org.kde.Shutdown': 'org.kde.Shutdown',
   'org.freedesktop.DBus': 'org.freedesktop.DBus',
   'org.freedesktop.ConsoleKit': 'org.freedesktop.ConsoleKit',
+  'org.freedesktop.fwupd': 'org.freedesktop.fwupd',
+  'org.debian.apt': 'org.debian.apt',
+  'com.ubuntu.SoftwareProperties': 'com.ubuntu.SoftwareProperties',
+  'org.bluez.obex': 'org.bluez.obex',
+  'org.kde.kpasswdserver': 'org.kde.KPasswdServer',
+  'org.kde.kcookiejar5': 'org.kde.KCookieServer',
+  'com.google.code.AccountsSSO.SingleSignOn': 'com.google.code.AccountsSSO.SingleSignOn',
 };

@@ -70,6 +70,44 @@ const AGENT_INTERFACE =
   /(^|\.)(secretagent\d*|authenticationagent\d*|agent\d*|prompter\d*)$|prompter|secretprompter/;
 const SESSION_MANAGER_INTERFACE =
   /session\.?manager|unity\.session|ksmserver|endsession|logout|shutdown|powerdialog|\.leave$|^org\.[a-z]+\.session$/;
+/** Where a daemon registers the agents it trusts: NetworkManager, BlueZ (and obex), polkit-like brokers. */
+const AGENT_MANAGER_INTERFACE = /agentmanager\d*$/;
+/** File managers' copy/move/rename/create: they write any file in the home (autostart, shell profiles). */
+const FILE_OPERATIONS_INTERFACE = /fileoperations\d*$/;
+const FILE_WRITING_WORDS = new Set(
+  'copy move rename create link paste extract compress duplicate restore redo'.split(' '),
+);
+/** Package and firmware daemons by bus name: on an interface no entry knows, only reads pass. */
+const PACKAGE_SERVICES = [
+  'org.freedesktop.packagekit',
+  'org.debian.apt',
+  'org.aptkit',
+  'com.ubuntu.softwareproperties',
+  'org.freedesktop.fwupd',
+  'org.rpm.dnf',
+  'org.freedesktop.flatpak',
+  'io.snapcraft',
+];
+/** Software centres: their actions install, remove and update software; only these open windows. */
+const SOFTWARE_CENTRES = [
+  'org.gnome.software',
+  'org.kde.discover',
+  'io.elementary.appcenter',
+  'io.snapcraft.store',
+  'com.ubuntu.softwarecenter',
+  'org.mate.software',
+  'com.linuxmint.mintinstall',
+  'io.github.kolunmi.bazaar',
+];
+const HARMLESS_SOFTWARE_ACTIONS = new Set([
+  'search',
+  'set-mode',
+  'details',
+  'details-url',
+  'about',
+  'quit',
+  'prefs',
+]);
 /** Services whose objects hold secret properties: GetManagedObjects would return them all. */
 const SECRET_PROPERTY_SERVICES = ['org.gnome.OnlineAccounts'];
 
@@ -112,8 +150,22 @@ function unwrap(v: unknown): unknown {
   return v;
 }
 
+/** polkit's CheckAuthorization asks the human for an administrator password when flags has bit 0. */
+function checkAuthorizationFloor(input: FamilyInput): string | undefined {
+  if (input.withoutArgs) return undefined;
+  const flags = unwrap(arg(input, 3));
+  const asks =
+    'authorization change (CheckAuthorization with AllowUserInteraction asks the human to authenticate for another process)';
+  if (typeof flags === 'number') return (flags & 1) === 1 ? asks : undefined;
+  if (typeof flags === 'bigint') return (flags & 1n) === 1n ? asks : undefined;
+  return 'the flags (args[3]) are needed to judge this call';
+}
+
 function argumentFloor(input: FamilyInput, iface: string): string | undefined {
   const { member } = input;
+  if (iface === 'org.freedesktop.policykit1.authority' && member === 'CheckAuthorization') {
+    return checkAuthorizationFloor(input);
+  }
   const action =
     (iface === 'org.freedesktop.application' && member === 'ActivateAction') ||
     (iface === 'org.gtk.actions' && (member === 'Activate' || member === 'SetState'));
@@ -121,6 +173,10 @@ function argumentFloor(input: FamilyInput, iface: string): string | undefined {
     if (input.withoutArgs) return undefined;
     const name = unwrap(arg(input, 0));
     if (typeof name !== 'string') return 'the action name (args[0]) is needed to judge this call';
+    const centre = input.names.find((n) => SOFTWARE_CENTRES.some((p) => hasPrefix(n, p)));
+    if (centre && !HARMLESS_SOFTWARE_ACTIONS.has(name.replace(/^(app|win)\./, ''))) {
+      return `package management (${centre} is a software centre: action ${name} may install or remove software)`;
+    }
     const words = splitWords(name.replace(/^(app|win)\./, ''));
     const hit = words.find((w) => COMMAND_ACTION_WORDS.has(w));
     if (hit) return `arbitrary code execution or package management (action ${name}: ${hit})`;
@@ -189,6 +245,20 @@ export function familyFloor(input: FamilyInput, entry: CuratedInterface | undefi
   if (input.access === 'set') return undefined;
   if (AGENT_INTERFACE.test(iface)) {
     return 'secret retrieval (an agent or prompter answers its daemon with secrets; only that daemon calls it)';
+  }
+  const asks = readShape(input.member).reads;
+  if (AGENT_MANAGER_INTERFACE.test(iface) && !asks) {
+    return 'impersonation (registering as an agent the daemon trusts: it is handed secrets and pairing requests)';
+  }
+  if (
+    FILE_OPERATIONS_INTERFACE.test(iface) &&
+    splitWords(input.member).some((w) => FILE_WRITING_WORDS.has(w))
+  ) {
+    return 'arbitrary code execution (a file manager writes any file in the home: autostart entries, shell profiles)';
+  }
+  const daemon = input.names.find((n) => PACKAGE_SERVICES.some((p) => hasPrefix(n, p)));
+  if (daemon && !entry && !asks) {
+    return `package management (${daemon} installs software or firmware; an interface no entry knows is refused)`;
   }
   const terminal = isTerminalService(input.names);
   if (terminal && !entry?.terminal && !readShape(input.member).reads) {

@@ -147,6 +147,13 @@ const SECRET_FOLDED = [
   'recoverykey',
   'encryptionkey',
   'signingkey',
+  'sshkey',
+  'gpgkey',
+  'pgpkey',
+  'privkey',
+  'authkey',
+  'sessionkey',
+  'cookie',
   'psk',
 ];
 /** Tokens that are not secrets: a window activation or startup token only moves focus. */
@@ -164,15 +171,33 @@ const SECRET_WRITE_VERBS = new Set(
 const SECRET_METADATA = new Set(
   (
     'expiration expirationpolicy policy mode hint hints required needed strength quality length changed ' +
-    'age expires expiry type flags status state supported valid validity prompt dialog timeout set'
+    'age expires expiry type flags status state supported valid validity prompt dialog timeout set fingerprint ' +
+    'fingerprints policies'
   ).split(' '),
 );
+/** Words before a secret noun that make it the key of a look-up, not its result (`GetSessionForCookie`). */
+const SECRET_LOOKUP_KEYS = new Set(['for', 'by', 'from']);
 /** Writes that change who may log in, or as whom: a password or an account's rights. */
 const ACCOUNT_VERBS = new Set(['set', 'change', 'reset', 'update', 'write', 'store', 'save']);
 
 const PACKAGE_NOUNS = new Set(['package', 'packages', 'pkg', 'pkgs', 'rpm', 'deb', 'flatpak', 'snap']);
 const PACKAGE_VERBS = new Set(
   'install reinstall uninstall update upgrade downgrade remove purge erase repair refresh add delete'.split(
+    ' ',
+  ),
+);
+/** Software sources: adding one (or its signing key) lets the next upgrade install what it serves. */
+const REPOSITORY_NOUNS = new Set(['repository', 'repositories', 'repo', 'repos', 'ppa', 'ppas']);
+const SIGNING_KEY_FOLDED = ['vendorkey', 'signingkey', 'keyserver', 'trustedkey', 'repokey'];
+const REPOSITORY_VERBS = new Set(
+  'add remove delete enable disable set modify change replace update import toggle trust'.split(' '),
+);
+/** Installing updates by another verb: `ApplyUpdates`, `PerformUpgrade`, `StageUpdate`. */
+const UPDATE_VERBS = new Set(['apply', 'install', 'perform', 'deploy', 'stage', 'schedule', 'commit']);
+const UPDATE_NOUNS = new Set(['update', 'updates', 'upgrade', 'upgrades', 'patch', 'patches']);
+const FIRMWARE_NOUNS = new Set(['firmware', 'firmwares', 'bios', 'uefi', 'capsule', 'microcode']);
+const FIRMWARE_VERBS = new Set(
+  'flash write update upgrade downgrade install reinstall activate apply set modify change unlock erase'.split(
     ' ',
   ),
 );
@@ -185,10 +210,49 @@ const SYSTEM_UPGRADE_FOLDED = [
 ];
 
 const BUS_ADMIN_FOLDED = ['becomemonitor', 'activationenvironment'];
+/**
+ * Becoming an agent a daemon trusts (polkit's authentication agent, NetworkManager's secret agent,
+ * BlueZ's pairing agent) or answering for one: the daemon hands it passwords and authorizations.
+ */
+const AGENT_FOLDED = ['registeragent', 'authenticationagent', 'agentresponse', 'defaultagent', 'secretagent'];
+
+/** Destroying what is on a disk: `Format`, `WipeDisk`, `EraseDevice`, `mkfs`. */
+const DISK_WIPE_VERBS = new Set(['format', 'wipe', 'erase', 'shred', 'mkfs', 'zap', 'sanitize', 'sanitise']);
+const DISK_NOUNS = new Set(
+  (
+    'disk disks device devices drive drives partition partitions volume volumes filesystem filesystems fs ' +
+    'block blocks media medium card storage table superblock raid array lun namespace'
+  ).split(' '),
+);
+/** Changing the layout of a disk: `CreatePartition`, `ResizeFilesystem`, `DeleteVolume`. */
+const DISK_LAYOUT_VERBS = new Set(
+  'create delete remove resize shrink grow extend reduce move split merge set change wipe format'.split(' '),
+);
+const DISK_LAYOUT_NOUNS = new Set(
+  (
+    'partition partitions partitiontable filesystem filesystems raid mdraid volumegroup logicalvolume ' +
+    'physicalvolume superblock lvm luks crypttab fstab'
+  ).split(' '),
+);
+
+/** Sending a file the user can read away (`SendFile`, `PutFile`, `shareUrl`, `UploadFiles`): exfiltration. */
+const SEND_VERBS = new Set(['send', 'put', 'upload', 'share', 'push', 'transfer', 'exfiltrate', 'beam']);
+const FILE_NOUNS = new Set([
+  'file',
+  'files',
+  'url',
+  'urls',
+  'uri',
+  'uris',
+  'path',
+  'paths',
+  'document',
+  'documents',
+]);
 
 /** What a member name does that no level or rule may allow, and why. */
 export interface FloorFinding {
-  family: 'power' | 'code' | 'input' | 'secret' | 'account' | 'package' | 'bus';
+  family: 'power' | 'code' | 'input' | 'secret' | 'account' | 'package' | 'disk' | 'bus';
   reason: string;
 }
 
@@ -261,8 +325,16 @@ function secretFinding(member: string, folded: string, words: string[]): FloorFi
   }
   const [first = ''] = words;
   const question = readShape(member).question;
-  const at = words.findIndex((w) => SECRET_FOLDED.some((s) => w.includes(s)) || SECRET_WORDS.has(w));
+  // The word where the noun ends (`GetSshKeyFingerprint`: ssh + key), so what follows it is known.
+  const found = noun;
+  const at = words.findIndex((_, i) =>
+    words
+      .slice(0, i + 1)
+      .join('')
+      .includes(found),
+  );
   const after = at < 0 ? [] : words.slice(at + 1);
+  if (at > 0 && SECRET_LOOKUP_KEYS.has(words[at - 1] ?? '')) return undefined;
   const isPassword = /pass(word|wd|phrase|code)|\bpin\b/.test(noun);
   if (!question && isPassword && (ACCOUNT_VERBS.has(first) || words.some((w) => w === 'change'))) {
     return { family: 'account', reason: `account change (it writes a ${noun})` };
@@ -273,19 +345,61 @@ function secretFinding(member: string, folded: string, words: string[]): FloorFi
   return { family: 'secret', reason: `secret retrieval (it reads a ${noun})` };
 }
 
-function accountFinding(words: string[]): FloorFinding | undefined {
+const ACCOUNT_NOUNS = new Set(['user', 'users', 'account', 'accounts', 'login', 'logins']);
+const ACCOUNT_CHANGE_VERBS = new Set([
+  'create',
+  'delete',
+  'add',
+  'remove',
+  'rename',
+  'lock',
+  'unlock',
+  'disable',
+]);
+/** Who may log in without a password, where a home is, what an account is called. */
+const ACCOUNT_FOLDED = ['automaticlogin', 'autologin', 'homedirectory', 'homedir', 'loginshell'];
+
+function accountFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
   const [first = '', second = '', third = ''] = words;
-  const verb = ['create', 'delete', 'add', 'remove'].includes(first);
-  if (verb && (second === 'user' || second === 'users' || (second === 'local' && third === 'user'))) {
+  const noun = second === 'local' || second === 'new' || second === 'system' ? third : second;
+  if (ACCOUNT_CHANGE_VERBS.has(first) && ACCOUNT_NOUNS.has(noun)) {
     return { family: 'account', reason: `account change (it ${first}s a user account)` };
   }
   if (first === 'set' && second === 'account' && third === 'type') {
     return { family: 'account', reason: 'account change (administrator rights)' };
   }
+  const hit = has(folded, ACCOUNT_FOLDED);
+  if (hit && !readShape(member).reads) {
+    return { family: 'account', reason: `account change (it changes an account's ${hit})` };
+  }
   return undefined;
 }
 
-function packageFinding(folded: string, words: string[]): FloorFinding | undefined {
+function diskFinding(member: string, words: string[]): FloorFinding | undefined {
+  const [first = '', ...rest] = words;
+  if (readShape(member).reads) return undefined;
+  if (DISK_WIPE_VERBS.has(first) && (rest.length === 0 || rest.some((w) => DISK_NOUNS.has(w)))) {
+    return { family: 'disk', reason: `disk change (it ${first}s what is on a disk)` };
+  }
+  const joined = words.join('');
+  const noun = rest.find((w) => DISK_LAYOUT_NOUNS.has(w)) ?? has(joined, ['partitiontable', 'volumegroup']);
+  if (DISK_LAYOUT_VERBS.has(first) && noun) {
+    return { family: 'disk', reason: `disk change (it changes a ${noun})` };
+  }
+  return undefined;
+}
+
+function exfiltrationFinding(words: string[]): FloorFinding | undefined {
+  const [first = '', ...rest] = words;
+  const noun = SEND_VERBS.has(first) ? rest.find((w) => FILE_NOUNS.has(w)) : undefined;
+  if (!noun) return undefined;
+  return {
+    family: 'secret',
+    reason: `secret retrieval by exfiltration (it sends a ${noun} the user can read elsewhere: a private key among them)`,
+  };
+}
+
+function packageFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
   const system = has(folded, SYSTEM_UPGRADE_FOLDED);
   if (system) return { family: 'package', reason: 'package management' };
   const [first = ''] = words;
@@ -295,12 +409,26 @@ function packageFinding(folded: string, words: string[]): FloorFinding | undefin
   if (words.some((w) => PACKAGE_VERBS.has(w)) && words.some((w) => PACKAGE_NOUNS.has(w))) {
     return { family: 'package', reason: 'package management' };
   }
+  if (readShape(member).reads) return undefined;
+  if (
+    REPOSITORY_VERBS.has(first) &&
+    (words.some((w) => REPOSITORY_NOUNS.has(w)) || has(folded, SIGNING_KEY_FOLDED))
+  ) {
+    return { family: 'package', reason: 'package management (it changes where software comes from)' };
+  }
+  if (UPDATE_VERBS.has(first) && words.some((w) => UPDATE_NOUNS.has(w))) {
+    return { family: 'package', reason: 'package management (it installs updates)' };
+  }
+  if (words.some((w) => FIRMWARE_NOUNS.has(w)) && words.some((w) => FIRMWARE_VERBS.has(w))) {
+    return { family: 'package', reason: 'firmware change (it flashes or changes firmware)' };
+  }
   return undefined;
 }
 
 /**
  * The floor finding for a member name on any interface, or undefined. In order: bus
- * administration, power, code execution, input injection, secrets, accounts, packages. Reads
+ * administration and agents, power, code execution, input injection, secrets, accounts, packages
+ * and firmware, disks, file exfiltration. Reads
  * stay reads where the name only asks (`CanPowerOff`, `GetPowerOffTime`, `GetCommandLine`,
  * `HasPassword`, `GetPasswordExpirationPolicy`).
  */
@@ -309,13 +437,23 @@ export function memberFloor(member: string): FloorFinding | undefined {
   const words = splitWords(member);
   const bus = has(folded, BUS_ADMIN_FOLDED);
   if (bus) return { family: 'bus', reason: 'bus administration' };
+  const agent = has(folded, AGENT_FOLDED);
+  if (agent && !readShape(member).reads) {
+    return {
+      family: 'bus',
+      reason:
+        'impersonation (it registers or answers as an agent a daemon trusts with passwords and authorizations)',
+    };
+  }
   return (
     powerFinding(member, folded, words) ??
     codeFinding(member, folded, words) ??
     inputFinding(member, folded, words) ??
     secretFinding(member, folded, words) ??
-    accountFinding(words) ??
-    packageFinding(folded, words)
+    accountFinding(member, folded, words) ??
+    packageFinding(member, folded, words) ??
+    diskFinding(member, words) ??
+    exfiltrationFinding(words)
   );
 }
 

@@ -13,7 +13,7 @@ export {
   levelAllows,
 } from './levels.js';
 export type { Access, Classification, ClassifyInput } from './classify.js';
-export { classify, heuristicRead } from './classify.js';
+export { classify, heuristicRead, isSecretProperty } from './classify.js';
 export type { Rule, RuleTarget, RuleVerb } from './rules.js';
 export { loadRules, parseRules } from './rules.js';
 export type {
