@@ -3,6 +3,7 @@ import type { BusKind, SignalMessage } from '../dbus/types.js';
 import type { JsonValue } from '../dbus/values/index.js';
 import { fromDBusArgs } from '../dbus/values/index.js';
 import type { MatchHold } from '../gate/operation.js';
+import { signalWithoutSecrets } from '../gate/reply-secrets.js';
 import type { SignalFilter } from './match-rule.js';
 import type { EventQueue } from './queue.js';
 import type { SignalEvent, SubscriptionInfo } from './types.js';
@@ -24,10 +25,13 @@ export interface Subscription {
   waiters: Set<() => void>;
 }
 
-/** A signal's arguments as JSON, or why they could not be converted. */
+/**
+ * A signal's arguments as JSON, or why they could not be converted. Property values that hold a
+ * secret never reach the agent (PropertiesChanged, InterfacesAdded: reply-secrets.ts).
+ */
 export function signalArgs(msg: SignalMessage): { args: JsonValue[]; args_error?: string } {
   try {
-    return { args: fromDBusArgs(msg.signature, msg.body) };
+    return { args: fromDBusArgs(msg.signature, signalWithoutSecrets(msg).body) };
   } catch (e) {
     return { args: [], args_error: errorMessage(e) };
   }
