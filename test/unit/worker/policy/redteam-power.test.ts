@@ -9,7 +9,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 
 const LOGIN1 = 'org.freedesktop.login1';
 const LOGIN1_DOC = 'org.freedesktop.login1(5); names in /lib/systemd/systemd-logind (Debian 12 systemd 252)';
-const SESSION_END = 'redteam: power: ends the user session (logs the user out, kills every process of it)';
 
 const logindSessionEnd: Attack[] = [
   {
@@ -22,7 +21,6 @@ const logindSessionEnd: Attack[] = [
       'org.freedesktop.login1.Session',
       'Terminate',
     ),
-    todo: SESSION_END,
   },
   {
     what: 'Session.Kill SIGKILLs every process of the session',
@@ -35,7 +33,6 @@ const logindSessionEnd: Attack[] = [
       'Kill',
       ['all', 9],
     ),
-    todo: SESSION_END,
   },
   {
     what: 'User.Terminate ends every session of the user',
@@ -47,7 +44,6 @@ const logindSessionEnd: Attack[] = [
       'org.freedesktop.login1.User',
       'Terminate',
     ),
-    todo: SESSION_END,
   },
   {
     what: 'User.Kill signals every process of the user',
@@ -60,7 +56,6 @@ const logindSessionEnd: Attack[] = [
       'Kill',
       [9],
     ),
-    todo: SESSION_END,
   },
   {
     what: 'Seat.Terminate ends every session on the seat',
@@ -72,7 +67,6 @@ const logindSessionEnd: Attack[] = [
       'org.freedesktop.login1.Seat',
       'Terminate',
     ),
-    todo: SESSION_END,
   },
   ...(
     [
@@ -88,7 +82,6 @@ const logindSessionEnd: Attack[] = [
     req: call('system', LOGIN1, '/org/freedesktop/login1', 'org.freedesktop.login1.Manager', member, [
       ...args,
     ]),
-    todo: SESSION_END,
   })),
 ];
 
@@ -104,19 +97,16 @@ const desktopSessionManagers: Attack[] = [
       'logout',
       [0, 2, 2],
     ),
-    todo: 'redteam: power: KDE session manager halts the machine; member "logout" is on no floor list',
   },
   {
     what: 'ksmserver closeSession ends the Plasma session',
     ref: 'org.kde.KSMServerInterface in /usr/bin/ksmserver (Debian 12 Plasma 5.27)',
     req: call('session', 'org.kde.ksmserver', '/KSMServer', 'org.kde.KSMServerInterface', 'closeSession'),
-    todo: 'redteam: power: ends the KDE session; the KSMServer interface is not curated',
   },
   ...(['promptShutDown', 'promptReboot', 'promptLogout'] as const).map((member): Attack => ({
     what: `LogoutPrompt.${member} opens the Plasma logout screen, which acts by itself when its countdown ends`,
     ref: 'org.kde.LogoutPrompt in /usr/lib/x86_64-linux-gnu/libexec/ksmserver-logout-greeter (Debian 12)',
     req: call('session', 'org.kde.LogoutPrompt', '/LogoutPrompt', 'org.kde.LogoutPrompt', member),
-    todo: 'redteam: power: Plasma logout greeter powers off/reboots/logs out after its countdown',
   })),
   ...(
     ['Halt Without Confirmation', 'Reboot Without Confirmation', 'Log Out Without Confirmation'] as const
@@ -133,7 +123,6 @@ const desktopSessionManagers: Attack[] = [
       'invokeShortcut',
       [shortcut],
     ),
-    todo: 'redteam: power: any global shortcut can be fired by name, including halt/reboot/logout without confirmation',
   })),
   {
     what: 'XFCE session Restart(allow_save) reboots the machine (issue 12 example)',
@@ -146,7 +135,6 @@ const desktopSessionManagers: Attack[] = [
       'Restart',
       [false],
     ),
-    todo: 'redteam: power: XFCE Restart is a reboot; "Restart" is on no floor list',
   },
   {
     what: 'XFCE session Logout(show_dialog=false, allow_save=false) logs out at once (issue 12 example)',
@@ -159,7 +147,6 @@ const desktopSessionManagers: Attack[] = [
       'Logout',
       [false, false],
     ),
-    todo: 'redteam: power: XFCE logout without a dialog',
   },
   {
     what: 'MATE session Logout(1: no confirmation)',
@@ -172,7 +159,6 @@ const desktopSessionManagers: Attack[] = [
       'Logout',
       [1],
     ),
-    todo: 'redteam: power: MATE session manager is not curated and "Logout" is on no floor list',
   },
   {
     what: 'Cinnamon session Logout(2: forced, inhibitors ignored)',
@@ -185,19 +171,16 @@ const desktopSessionManagers: Attack[] = [
       'Logout',
       [2],
     ),
-    todo: 'redteam: power: Cinnamon session manager is not curated and "Logout" is on no floor list',
   },
   {
     what: 'LXQt session logout()',
     ref: 'lxqt-session sessiondbusadaptor.h: org.lxqt.session at /LXQtSession',
     req: call('session', 'org.lxqt.session', '/LXQtSession', 'org.lxqt.session', 'logout'),
-    todo: 'redteam: power: LXQt logout; only powerOff/reboot of that interface are caught (by the global floor)',
   },
   {
     what: 'KWin Session.quit stops the compositor: on Wayland the whole session dies',
     ref: 'org.kde.KWin.Session (setState loadSession aboutToSaveSession finishSaveSession quit) in libkwin.so.5 (Debian 12)',
     req: call('session', 'org.kde.KWin', '/Session', 'org.kde.KWin.Session', 'quit'),
-    todo: 'redteam: power: quitting the Wayland compositor ends the session',
   },
 ];
 
@@ -226,7 +209,6 @@ const powerWords: Attack[] = (
   what: `power word on an unknown interface (${how})`,
   ref: 'issue 12 §4 "member names that contain a power word … in any case and with or without separators"',
   req: call('session', 'com.example.Daemon', '/com/example/Daemon', 'com.example.Daemon', member),
-  todo: `redteam: power: ${member} contains a power word but only exact folded names are on the floor`,
 }));
 
 /** Already refused today: these guard against a regression. */
@@ -381,7 +363,7 @@ const legitimate: Legitimate[] = [
   },
 ];
 
-describe('redteam: power — bypasses found (todo until fixed)', () => {
+describe('redteam: power — bypasses found by the red team (refused now; todo while a class is open)', () => {
   describe('logind: ending sessions, users, seats', () => forbiddenEverywhere(logindSessionEnd));
   describe('desktop session managers and their doors', () => forbiddenEverywhere(desktopSessionManagers));
   describe('power words on unknown interfaces', () => forbiddenEverywhere(powerWords));
