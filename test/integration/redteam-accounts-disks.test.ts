@@ -9,7 +9,6 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
  */
 
 const ACCT = (why: string) => `redteam: accounts: ${why}`;
-const DISK = (why: string) => `redteam: disks: ${why}`;
 const USER = {
   bus: 'system',
   service: 'org.freedesktop.Accounts',
@@ -97,13 +96,11 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
     [
       {
         name: 'AccountsService SetAutomaticLogin: log in at boot without a password',
-        todo: ACCT('only five AccountsService members are on the floor'),
         mock: mock('accounts'),
         call: { ...USER, method: 'SetAutomaticLogin', args: [true] },
       },
       {
         name: 'AccountsService SetLocked: lock the account, interface found by introspection',
-        todo: ACCT('locking an account is an account change'),
         mock: mock('accounts'),
         call: {
           bus: 'system',
@@ -115,7 +112,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: "AccountsService SetShell: a program of the caller's choice at every login",
-        todo: ACCT('the login shell is code that runs at login'),
         mock: mock('accounts'),
         call: { ...USER, method: 'SetShell', args: ['/home/user/.local/bin/evil'] },
       },
@@ -134,7 +130,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: 'systemd-homed ChangePasswordHome',
-        todo: ACCT('homed is not curated'),
         mock: mock('homed'),
         call: {
           bus: 'system',
@@ -147,7 +142,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: 'UDisks2 MDRaidCreate writes RAID superblocks over two disks',
-        todo: DISK('curated as system_change: an operator rule opens it'),
         mock: mock('udisks'),
         at: '/org/freedesktop/UDisks2/Manager',
         call: {
@@ -161,7 +155,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: 'UDisks2 CreatePartition rewrites the partition table',
-        todo: DISK('only CreatePartitionAndFormat is on the floor'),
         mock: mock('udisks'),
         call: {
           bus: 'system',
@@ -174,7 +167,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: 'ModemManager Command sends raw AT commands',
-        todo: DISK('raw device access'),
         mock: mock('modem'),
         call: {
           bus: 'system',

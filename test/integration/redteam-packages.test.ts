@@ -8,7 +8,6 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
  * (FINDINGS.md "packages and firmware").
  */
 
-const PKG = (why: string) => `redteam: packages: ${why}`;
 const APTD = {
   bus: 'system',
   service: 'org.debian.apt',
@@ -88,13 +87,11 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
     [
       {
         name: 'aptdaemon CommitPackages installs packages',
-        todo: PKG('aptdaemon is not curated'),
         mock: mock('aptd'),
         call: { ...APTD, method: 'CommitPackages', args: [['evil'], [], [], [], [], []] },
       },
       {
         name: 'aptdaemon InstallFile installs a local .deb, interface found by introspection',
-        todo: PKG('aptdaemon is not curated'),
         mock: mock('aptd'),
         call: {
           bus: 'system',
@@ -106,7 +103,6 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
       },
       {
         name: 'aptdaemon AddRepository adds an apt source',
-        todo: PKG('a repository decides what the next upgrade installs'),
         mock: mock('aptd'),
         call: {
           ...APTD,
@@ -116,7 +112,6 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
       },
       {
         name: 'fwupd ModifyRemote points the firmware metadata elsewhere',
-        todo: PKG('firmware management is not curated'),
         mock: mock('fwupd'),
         call: {
           bus: 'system',
@@ -129,7 +124,6 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
       },
       {
         name: 'fwupd Activate applies a staged firmware update',
-        todo: PKG('firmware management is not curated'),
         mock: mock('fwupd'),
         call: {
           bus: 'system',
@@ -142,7 +136,6 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
       },
       {
         name: 'software-properties AddSourceFromLine (the service is installed on Debian 12 here)',
-        todo: PKG('repositories by another daemon'),
         mock: mock('swprops'),
         call: {
           bus: 'system',
@@ -155,7 +148,6 @@ describe('redteam: packages and firmware through the program (low, allow * * * *
       },
       {
         name: 'GNOME Software ActivateAction("install", [("org.example.Evil", 0)])',
-        todo: PKG('an application action that installs software'),
         mock: mock('software'),
         call: {
           service: 'org.gnome.Software',

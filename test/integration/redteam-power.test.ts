@@ -17,9 +17,6 @@ import {
  * services (FINDINGS.md "power"). Bypasses that work today are todo tests.
  */
 
-const SESSION_END =
-  'redteam: power: ends the user session; logind session/user/seat termination is system_change';
-
 let world: World;
 let program: Program;
 let logind: MockService;
@@ -118,7 +115,7 @@ async function attempt(args: Record<string, unknown>) {
 }
 
 describe('redteam: power through the program (low, allow * * * * *)', () => {
-  test('logind TerminateSession ends the session', { todo: SESSION_END }, async () => {
+  test('logind TerminateSession ends the session', async () => {
     const r = await attempt({
       bus: 'system',
       service: 'org.freedesktop.login1',
@@ -130,7 +127,7 @@ describe('redteam: power through the program (low, allow * * * * *)', () => {
     assertForbiddenAndUnsent(r, await takeCalls(world.system, logind), 'TerminateSession');
   });
 
-  test('logind TerminateUser ends every session of the user', { todo: SESSION_END }, async () => {
+  test('logind TerminateUser ends every session of the user', async () => {
     const r = await attempt({
       bus: 'system',
       service: 'org.freedesktop.login1',
@@ -142,79 +139,59 @@ describe('redteam: power through the program (low, allow * * * * *)', () => {
     assertForbiddenAndUnsent(r, await takeCalls(world.system, logind), 'TerminateUser');
   });
 
-  test(
-    'logind Session.Terminate on the session object, by unique name and without interface',
-    { todo: SESSION_END },
-    async () => {
-      const unique = await nameOwner(world.system, 'org.freedesktop.login1');
-      assert.ok(unique?.startsWith(':'));
-      const path = '/org/freedesktop/login1/session/c1';
-      const r = await attempt({ bus: 'system', service: unique, path, method: 'Terminate' });
-      assertForbiddenAndUnsent(r, await takeCalls(world.system, logind, path), 'Session.Terminate');
-    },
-  );
+  test('logind Session.Terminate on the session object, by unique name and without interface', async () => {
+    const unique = await nameOwner(world.system, 'org.freedesktop.login1');
+    assert.ok(unique?.startsWith(':'));
+    const path = '/org/freedesktop/login1/session/c1';
+    const r = await attempt({ bus: 'system', service: unique, path, method: 'Terminate' });
+    assertForbiddenAndUnsent(r, await takeCalls(world.system, logind, path), 'Session.Terminate');
+  });
 
-  test(
-    'ksmserver logout(0, 2, 2): halt without asking (issue 12 example)',
-    { todo: 'redteam: power: KSMServerInterface.logout is on no floor list' },
-    async () => {
+  test('ksmserver logout(0, 2, 2): halt without asking (issue 12 example)', async () => {
+    const r = await attempt({
+      service: 'org.kde.ksmserver',
+      path: '/KSMServer',
+      interface: 'org.kde.KSMServerInterface',
+      method: 'logout',
+      args: [0, 2, 2],
+    });
+    assertForbiddenAndUnsent(r, await ksmserver.calls(), 'KSMServerInterface.logout');
+  });
+
+  test('ksmserver closeSession by unique name, interface found by introspection', async () => {
+    const unique = await nameOwner(world.session, 'org.kde.ksmserver');
+    const r = await attempt({ service: unique, path: '/KSMServer', method: 'closeSession' });
+    assertForbiddenAndUnsent(r, await ksmserver.calls(), 'KSMServerInterface.closeSession');
+  });
+
+  test('kglobalaccel invokeShortcut("Halt Without Confirmation")', async () => {
+    const r = await attempt({
+      service: 'org.kde.kglobalaccel',
+      path: '/component/ksmserver',
+      interface: 'org.kde.kglobalaccel.Component',
+      method: 'invokeShortcut',
+      args: ['Halt Without Confirmation', 'default'],
+    });
+    assertForbiddenAndUnsent(r, await kglobalaccel.calls('/component/ksmserver'), 'invokeShortcut');
+  });
+
+  test('XFCE session Restart (a reboot) and Logout without a dialog (issue 12 examples)', async () => {
+    for (const [method, args] of [
+      ['Restart', [false]],
+      ['Logout', [false, false]],
+    ] as const) {
       const r = await attempt({
-        service: 'org.kde.ksmserver',
-        path: '/KSMServer',
-        interface: 'org.kde.KSMServerInterface',
-        method: 'logout',
-        args: [0, 2, 2],
+        service: 'org.xfce.SessionManager',
+        path: '/org/xfce/SessionManager',
+        interface: 'org.xfce.Session.Manager',
+        method,
+        args: [...args],
       });
-      assertForbiddenAndUnsent(r, await ksmserver.calls(), 'KSMServerInterface.logout');
-    },
-  );
+      assertForbiddenAndUnsent(r, await xfce.calls(), `org.xfce.Session.Manager.${method}`);
+    }
+  });
 
-  test(
-    'ksmserver closeSession by unique name, interface found by introspection',
-    { todo: 'redteam: power: ends the Plasma session' },
-    async () => {
-      const unique = await nameOwner(world.session, 'org.kde.ksmserver');
-      const r = await attempt({ service: unique, path: '/KSMServer', method: 'closeSession' });
-      assertForbiddenAndUnsent(r, await ksmserver.calls(), 'KSMServerInterface.closeSession');
-    },
-  );
-
-  test(
-    'kglobalaccel invokeShortcut("Halt Without Confirmation")',
-    { todo: 'redteam: power: global shortcuts fired by name include halt and reboot' },
-    async () => {
-      const r = await attempt({
-        service: 'org.kde.kglobalaccel',
-        path: '/component/ksmserver',
-        interface: 'org.kde.kglobalaccel.Component',
-        method: 'invokeShortcut',
-        args: ['Halt Without Confirmation', 'default'],
-      });
-      assertForbiddenAndUnsent(r, await kglobalaccel.calls('/component/ksmserver'), 'invokeShortcut');
-    },
-  );
-
-  test(
-    'XFCE session Restart (a reboot) and Logout without a dialog (issue 12 examples)',
-    { todo: 'redteam: power: XFCE Restart/Logout' },
-    async () => {
-      for (const [method, args] of [
-        ['Restart', [false]],
-        ['Logout', [false, false]],
-      ] as const) {
-        const r = await attempt({
-          service: 'org.xfce.SessionManager',
-          path: '/org/xfce/SessionManager',
-          interface: 'org.xfce.Session.Manager',
-          method,
-          args: [...args],
-        });
-        assertForbiddenAndUnsent(r, await xfce.calls(), `org.xfce.Session.Manager.${method}`);
-      }
-    },
-  );
-
-  test('LXQt session logout', { todo: 'redteam: power: LXQt logout' }, async () => {
+  test('LXQt session logout', async () => {
     const r = await attempt({
       service: 'org.lxqt.session',
       path: '/LXQtSession',
@@ -224,34 +201,26 @@ describe('redteam: power through the program (low, allow * * * * *)', () => {
     assertForbiddenAndUnsent(r, await lxqt.calls(), 'org.lxqt.session.logout');
   });
 
-  test(
-    'power words on an unknown interface: PowerOffNow, shutdown_now, Logout',
-    { todo: 'redteam: power: only exact folded names are on the floor' },
-    async () => {
-      for (const method of ['PowerOffNow', 'shutdown_now', 'Logout']) {
-        const r = await attempt({
-          service: 'com.example.Daemon',
-          path: '/com/example/Daemon',
-          interface: 'com.example.Daemon',
-          method,
-        });
-        assertForbiddenAndUnsent(r, await daemon.calls(), method);
-      }
-    },
-  );
-
-  test(
-    'a lying service: RebootNow declared on a harmless interface, called without interface',
-    { todo: 'redteam: power: the name is judged, and RebootNow is on no list' },
-    async () => {
+  test('power words on an unknown interface: PowerOffNow, shutdown_now, Logout', async () => {
+    for (const method of ['PowerOffNow', 'shutdown_now', 'Logout']) {
       const r = await attempt({
-        service: 'com.example.Liar',
-        path: '/com/example/Liar',
-        method: 'RebootNow',
+        service: 'com.example.Daemon',
+        path: '/com/example/Daemon',
+        interface: 'com.example.Daemon',
+        method,
       });
-      assertForbiddenAndUnsent(r, await liar.calls(), 'RebootNow');
-    },
-  );
+      assertForbiddenAndUnsent(r, await daemon.calls(), method);
+    }
+  });
+
+  test('a lying service: RebootNow declared on a harmless interface, called without interface', async () => {
+    const r = await attempt({
+      service: 'com.example.Liar',
+      path: '/com/example/Liar',
+      method: 'RebootNow',
+    });
+    assertForbiddenAndUnsent(r, await liar.calls(), 'RebootNow');
+  });
 });
 
 describe('redteam: power through the program — refused today (regression guards)', () => {

@@ -1,4 +1,7 @@
-import { before, describe } from 'node:test';
+import assert from 'node:assert/strict';
+import { before, describe, test } from 'node:test';
+import { Variant } from 'dbus-next';
+import { emitMockSignal } from '../helpers/buses.js';
 import type { Mock, Program, World } from '../helpers/redteam.js';
 import { attackTests, startAdHocMock, startProgram, startWorld } from '../helpers/redteam.js';
 
@@ -9,8 +12,9 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
  * cookie jar and the Secret Service (FINDINGS.md "secrets").
  */
 
-const SECRET = (why: string) => `redteam: secrets: ${why}`;
 const GOA_ACCOUNT = '/org/gnome/OnlineAccounts/Accounts/account_1';
+const OBEX_SESSION = '/org/bluez/obex/client/session0';
+const VPN_PATH = '/com/example/Vpn/Connection/1';
 
 let world: World;
 let low: Program;
@@ -105,6 +109,23 @@ before(async () => {
       },
     ],
   );
+  mocks.obex = await startAdHocMock(S, 'org.bluez.obex', OBEX_SESSION, 'org.bluez.obex.ObjectPush1', [
+    {
+      interface: 'org.bluez.obex.ObjectPush1',
+      name: 'SendFile',
+      inSig: 's',
+      outSig: 'oa{sv}',
+      code: `ret = ("${OBEX_SESSION}/transfer0", {})`,
+    },
+    {
+      interface: 'org.bluez.obex.FileTransfer1',
+      name: 'PutFile',
+      inSig: 'ss',
+      outSig: 'oa{sv}',
+      code: `ret = ("${OBEX_SESSION}/transfer1", {})`,
+    },
+  ]);
+  mocks.vpn = await startAdHocMock(S, 'com.example.Vpn', VPN_PATH, 'com.example.Vpn.Connection', []);
   [low, high] = await Promise.all([
     startProgram(world, { level: 'low' }),
     startProgram(world, { level: 'high', rules: [] }),
@@ -117,7 +138,6 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
     [
       {
         name: 'KWallet readPassword (issue 12 example)',
-        todo: SECRET('KWallet returns stored passwords'),
         mock: mock('kwallet'),
         call: {
           service: 'org.kde.kwalletd5',
@@ -129,7 +149,6 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
       },
       {
         name: 'KWallet passwordList: every password of a folder, interface found by introspection',
-        todo: SECRET('KWallet returns stored passwords'),
         mock: mock('kwallet'),
         call: {
           service: 'org.kde.kwalletd5',
@@ -140,7 +159,6 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
       },
       {
         name: 'GNOME Online Accounts GetPassword (issue 12 example)',
-        todo: SECRET('account password'),
         mock: mock('goa'),
         call: {
           service: 'org.gnome.OnlineAccounts',
@@ -152,7 +170,6 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
       },
       {
         name: 'GNOME Online Accounts OAuth2 GetAccessToken (issue 12 example)',
-        todo: SECRET('live OAuth2 token'),
         mock: mock('goa'),
         call: {
           service: 'org.gnome.OnlineAccounts',
@@ -163,7 +180,6 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
       },
       {
         name: 'signond AuthSession.process returns the stored secret',
-        todo: SECRET('signond credentials'),
         mock: mock('signond'),
         call: {
           service: 'com.google.code.AccountsSSO.SingleSignOn',
@@ -171,6 +187,27 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
           interface: 'com.google.code.AccountsSSO.SingleSignOn.AuthSession',
           method: 'process',
           args: [{}, 'password'],
+        },
+      },
+      {
+        name: 'BlueZ OBEX ObjectPush1.SendFile sends a private key to a nearby device',
+        mock: mock('obex'),
+        call: {
+          service: 'org.bluez.obex',
+          path: OBEX_SESSION,
+          interface: 'org.bluez.obex.ObjectPush1',
+          method: 'SendFile',
+          args: ['/home/user/.ssh/id_ed25519'],
+        },
+      },
+      {
+        name: 'BlueZ OBEX FileTransfer1.PutFile, interface found by introspection',
+        mock: mock('obex'),
+        call: {
+          service: 'org.bluez.obex',
+          path: OBEX_SESSION,
+          method: 'PutFile',
+          args: ['/home/user/.ssh/id_ed25519', 'id_ed25519'],
         },
       },
       {
@@ -194,9 +231,6 @@ describe('redteam: secrets through the program at high with no rule (reads by na
     [
       {
         name: 'KWallet readEntry is a read at high (issue 12 example)',
-        todo: SECRET(
-          '"read…" passes the read heuristics: a wallet entry at the default level, no rule needed',
-        ),
         mock: mock('kwallet'),
         call: {
           service: 'org.kde.kwalletd5',
@@ -208,7 +242,6 @@ describe('redteam: secrets through the program at high with no rule (reads by na
       },
       {
         name: 'KDE cookie jar findCookies is a read at high',
-        todo: SECRET('session cookies at the default level, no rule needed'),
         mock: mock('cookies'),
         call: {
           service: 'org.kde.kcookiejar5',
@@ -220,4 +253,36 @@ describe('redteam: secrets through the program at high with no rule (reads by na
       },
     ],
   );
+});
+
+describe('redteam: secrets in signals (read_signals at high with no rule)', () => {
+  test('PropertiesChanged never carries a secret-named property: it is named as invalidated instead', async () => {
+    const sub = await high.call('subscribe_signals', {
+      bus: 'session',
+      sender: 'com.example.Vpn',
+      interface: 'org.freedesktop.DBus.Properties',
+      member: 'PropertiesChanged',
+    });
+    const id = (sub.structuredContent as { subscription_id: string }).subscription_id;
+    await emitMockSignal(world.session, mocks.vpn as Mock, {
+      path: VPN_PATH,
+      interface: 'org.freedesktop.DBus.Properties',
+      name: 'PropertiesChanged',
+      signature: 'sa{sv}as',
+      args: [
+        'com.example.Vpn.Connection',
+        { Password: new Variant('s', 'hunter2'), State: new Variant('u', 3) },
+        [],
+      ],
+    });
+    const read = await high.call('read_signals', { subscription_id: id, max: 1, wait_ms: 10_000 });
+    const signals = (read.structuredContent as { signals: { member: string; args: unknown[] }[] }).signals;
+    assert.equal(signals.length, 1, JSON.stringify(read.structuredContent));
+    const text = JSON.stringify(signals[0]);
+    assert.ok(!text.includes('hunter2'), text);
+    const [iface, changed, invalidated] = signals[0]?.args ?? [];
+    assert.equal(iface, 'com.example.Vpn.Connection');
+    assert.deepEqual(Object.keys(changed as object), ['State']);
+    assert.deepEqual(invalidated, ['Password']);
+  });
 });

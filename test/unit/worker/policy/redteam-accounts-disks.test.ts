@@ -36,7 +36,6 @@ const accounts: Attack[] = [
     what: `AccountsService User.${member}: ${what}`,
     ref: ACCOUNTS_REF,
     req: call(...USER, member, [...args]),
-    todo: ACCT('only SetPassword/SetPasswordMode/SetAccountType/CreateUser/DeleteUser are on the floor'),
   })),
   ...(
     [
@@ -73,7 +72,10 @@ const accounts: Attack[] = [
     what: `systemd-homed ${iface}.${member}`,
     ref: HOME1_REF,
     req: call(...HOME1, path, iface, member, [...args]),
-    todo: ACCT('homed creates, removes and re-keys accounts and their homes; not curated'),
+    // A password change is refused by its name; the rest of homed waits for the units room.
+    ...(member.includes('Password')
+      ? {}
+      : { todo: ACCT('homed creates, removes and re-keys accounts and their homes; not curated') }),
   })),
   ...(['ChangePassword', 'AddUser', 'RemoveUser', 'DeleteAccount', 'CreateAccount'] as const).map(
     (member): Attack => ({

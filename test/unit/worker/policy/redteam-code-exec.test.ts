@@ -22,7 +22,6 @@ const direct: Attack[] = [
       'OpenMachineShell',
       ['.host', 'root', '/bin/sh', ['sh', '-c', 'id > /tmp/pwned'], []],
     ),
-    todo: EXEC('machined spawns the given command line in the machine (".host" is the host itself)'),
   },
   {
     what: 'machined Machine.OpenShell on the host machine object',
@@ -35,7 +34,6 @@ const direct: Attack[] = [
       'OpenShell',
       ['root', '/bin/sh', ['sh', '-c', 'id'], []],
     ),
-    todo: EXEC('same door on the machine object'),
   },
   ...(['OpenMachineLogin', 'OpenMachinePTY'] as const).map((member): Attack => ({
     what: `machined ${member}(".host") opens a login/PTY on the host`,
