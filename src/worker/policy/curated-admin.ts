@@ -203,4 +203,34 @@ export const ADMIN_INTERFACES: CuratedInterface[] = [
     writeDefault: 'forbidden',
     unknown: 'read-or-forbidden',
   },
+  {
+    // realmd joins the machine to a domain: its users can then log in.
+    name: 'org.freedesktop.realmd*',
+    methods: m('read', 'Discover'),
+    forbiddenReason: `${ACCOUNT}: joining or leaving a domain`,
+    writeDefault: 'forbidden',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    // lvm2's own D-Bus service, Stratis and Blivet: every change is a disk layout change.
+    name: 'com.redhat.lvmdbus1*',
+    methods: m('read', 'LookUpByLvmId'),
+    forbiddenReason: DISK,
+    writeDefault: 'forbidden',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    name: 'org.storage.stratis*',
+    methods: {},
+    forbiddenReason: DISK,
+    writeDefault: 'forbidden',
+    unknown: 'read-or-forbidden',
+  },
+  {
+    name: 'com.redhat.Blivet*',
+    methods: {},
+    forbiddenReason: DISK,
+    writeDefault: 'forbidden',
+    unknown: 'read-or-forbidden',
+  },
 ];

@@ -145,6 +145,13 @@ export const SECRET_INTERFACES: CuratedInterface[] = [
     unknown: 'read-or-forbidden',
   },
   {
+    // KDE Connect sends files and URLs to the phone (and opens them there).
+    name: 'org.kde.kdeconnect.device.share',
+    methods: m('call', 'shareText'),
+    forbiddenReason: 'secret retrieval by exfiltration (sends files the user can read to another device)',
+    unknown: 'forbidden',
+  },
+  {
     // The shell's password dialog for mounts: AskPassword hands back what the user typed.
     name: 'org.Gtk.MountOperationHandler',
     methods: { ...m('call', 'AskQuestion ShowProcesses Close'), ...m('forbidden', 'AskPassword') },

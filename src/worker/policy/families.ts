@@ -131,6 +131,8 @@ const COMMAND_ACTION_WORDS = new Set([
   'uninstall',
   'upgrade',
 ]);
+/** Words in an action name that send a file to another device or service (GSConnect's shareFile). */
+const SHARING_ACTION_WORDS = new Set(['share', 'upload', 'sendfile', 'exfiltrate']);
 /** xfconf channels whose properties are commands (keyboard shortcuts, autostart, panel launchers, autorun). */
 const XFCONF_COMMAND_CHANNELS = new Set([
   'xfce4-keyboard-shortcuts',
@@ -178,6 +180,9 @@ function argumentFloor(input: FamilyInput, iface: string): string | undefined {
       return `package management (${centre} is a software centre: action ${name} may install or remove software)`;
     }
     const words = splitWords(name.replace(/^(app|win)\./, ''));
+    if (words.some((w) => SHARING_ACTION_WORDS.has(w))) {
+      return `secret retrieval by exfiltration (action ${name} sends a file away)`;
+    }
     const hit = words.find((w) => COMMAND_ACTION_WORDS.has(w));
     if (hit) return `arbitrary code execution or package management (action ${name}: ${hit})`;
     return undefined;

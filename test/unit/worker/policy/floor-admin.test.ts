@@ -65,6 +65,9 @@ refusesAll('disks: what rewrites a partition table, a superblock, a label or fst
   ['com.example.Storage', 'CreateVolumeGroup'],
   ['com.example.Storage', 'SetPartitionType'],
   ['com.example.Storage', 'FORMAT'],
+  ['com.redhat.lvmdbus1.Manager', 'PvCreate', ['com.redhat.lvmdbus1']],
+  ['com.redhat.lvmdbus1.Vg', 'Remove', ['com.redhat.lvmdbus1']],
+  ['org.storage.stratis3.Manager.r0', 'CreatePool', ['org.storage.stratis3']],
 ]);
 
 const ACCOUNTS = ['org.freedesktop.Accounts'];
@@ -81,6 +84,8 @@ refusesAll('accounts: who may log in, how, and as what', [
   ['com.example.Users', 'set_home_directory'],
   ['com.example.Users', 'AddLocalUser'],
   ['com.example.Users', 'DisableAccount'],
+  ['org.freedesktop.realmd.Kerberos', 'Join', ['org.freedesktop.realmd']],
+  ['org.freedesktop.realmd.Realm', 'Deconfigure', ['org.freedesktop.realmd']],
 ]);
 
 refusesAll('packages and firmware: daemons, sources, keys, updates by other names', [
@@ -153,6 +158,8 @@ refusesAll('secrets by another name, another store, or by sending a file away', 
   ['org.bluez.obex.PhonebookAccess1', 'PullAll', ['org.bluez.obex']],
   ['org.kde.kdeconnect.device.share', 'shareUrl', ['org.kde.kdeconnect']],
   ['com.example.Sync', 'UploadFile'],
+  ['org.kde.kdeconnect.device.share', 'openFile', ['org.kde.kdeconnect']],
+  ['org.gtk.Actions', 'Activate', ['org.gnome.Shell.Extensions.GSConnect'], ['shareFile', [], {}]],
   ['com.example.Sync', 'send_files'],
 ]);
 
@@ -235,6 +242,9 @@ const keeps: Keep[] = [
   ['org.gnome.Nautilus.FileOperations2', 'TrashURIs', 'call', ['org.gnome.Nautilus']],
   ['org.gnome.Shell.Extensions', 'DisableExtension', 'call', ['org.gnome.Shell']],
   ['org.gnome.Shell.Extensions', 'ListExtensions', 'read', ['org.gnome.Shell']],
+  ['org.freedesktop.realmd.Provider', 'Discover', 'read', ['org.freedesktop.realmd'], ['example.com', {}]],
+  ['org.kde.kdeconnect.device.share', 'shareText', 'call', ['org.kde.kdeconnect']],
+  ['org.gtk.Actions', 'Activate', 'call', ['org.gnome.Shell.Extensions.GSConnect'], ['ring', [], {}]],
 ];
 
 describe('what keeps working: reads, everyday calls, names that only share a word', () => {
