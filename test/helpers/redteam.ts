@@ -12,7 +12,7 @@ import { toolError } from './mcp.js';
 import { programPath, tempDir } from './supervisor.js';
 
 /**
- * The red team's integration harness (FINDINGS.md): the built program (`dbus-mcp stdio`) driven by
+ * The red team's integration harness (docs/SECURITY-REVIEW.md): the built program (`dbus-mcp stdio`) driven by
  * a real SDK client, as an agent reaches it, at a safety level with the operator rule that opens
  * everything (`allow * * * * *`) — on a private session bus and a private system-type bus where
  * ad-hoc python3-dbusmock services stand in for the real ones. Each mock records what reached it

@@ -5,7 +5,7 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
 /**
  * Red team, class "accounts and disks", through the real program (low, `allow * * * * *`),
  * against ad-hoc AccountsService, systemd-homed, UDisks2 and ModemManager services
- * (FINDINGS.md "accounts and disks").
+ * (docs/SECURITY-REVIEW.md "accounts and disks").
  */
 
 const ACCT = (why: string) => `redteam: accounts: ${why}`;

@@ -13,7 +13,7 @@ import {
  * Red team, class "bus administration", through the real program (low, `allow * * * * *`):
  * standing in for the agents the system trusts (polkit, NetworkManager, BlueZ) — and, at high with
  * no rule, an interactive polkit check judged as a read. The bus driver's own doors (RequestName,
- * eavesdrop match rules, BecomeMonitor) are checked by their effect on the bus (FINDINGS.md
+ * eavesdrop match rules, BecomeMonitor) are checked by their effect on the bus (docs/SECURITY-REVIEW.md
  * "bus administration").
  */
 

@@ -20,7 +20,7 @@ import { tempDir, waitFor } from '../helpers/supervisor.js';
  * `allow * * * * *`). Two of the doors are the real Debian 12 services — dconf-service (a GNOME
  * custom keybinding whose command runs on a key press) and xdg-permission-store (a screenshot
  * permission granted for good) — where the proof is the file the service would write; the rest are
- * ad-hoc dbusmock services whose GetCalls shows what arrived (FINDINGS.md "code execution").
+ * ad-hoc dbusmock services whose GetCalls shows what arrived (docs/SECURITY-REVIEW.md "code execution").
  */
 
 const EXEC = (why: string) => `redteam: code execution: ${why}`;

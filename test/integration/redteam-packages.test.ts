@@ -5,7 +5,7 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
 /**
  * Red team, class "packages and firmware", through the real program (low, `allow * * * * *`),
  * against ad-hoc aptdaemon, fwupd, software-properties, GNOME Software and PackageKit services
- * (FINDINGS.md "packages and firmware").
+ * (docs/SECURITY-REVIEW.md "packages and firmware").
  */
 
 const APTD = {

@@ -9,7 +9,7 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
  * Red team, class "secrets", through the real program: at low with `allow * * * * *`, and at high
  * with no rule at all for the members the read heuristics let through (KWallet readEntry, the KDE
  * cookie jar). Ad-hoc services stand in for kwalletd5, GNOME Online Accounts, signond, the KDE
- * cookie jar and the Secret Service (FINDINGS.md "secrets").
+ * cookie jar and the Secret Service (docs/SECURITY-REVIEW.md "secrets").
  */
 
 const GOA_ACCOUNT = '/org/gnome/OnlineAccounts/Accounts/account_1';

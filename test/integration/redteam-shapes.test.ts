@@ -16,7 +16,7 @@ import {
 import { connectClient, startServe, tempDir } from '../helpers/supervisor.js';
 
 /**
- * Red team, the argument and connection side, through the real program (FINDINGS.md "shapes"):
+ * Red team, the argument and connection side, through the real program (docs/SECURITY-REVIEW.md "shapes"):
  * a call whose arguments are huge, a rate limit a client escapes by reconnecting, and an ask rule
  * that must not open the floor.
  */

@@ -8,7 +8,7 @@ import { assertForbiddenAndUnsent, startProgram, startWorld, takeCalls } from '.
 /**
  * Red team, class "protected units", through the real program (low, `allow * * * * *`, which also
  * opens the system manager): dbusmock's systemd template as the system manager (system bus) and as
- * the user manager (session bus), `manage_unit` and `call_method` (FINDINGS.md "units").
+ * the user manager (session bus), `manage_unit` and `call_method` (docs/SECURITY-REVIEW.md "units").
  */
 
 const UNITS = (why: string) => `redteam: units: ${why}`;

@@ -5,7 +5,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 /**
  * Red team, class "accounts and disks": changing users (login, password, lock, shell, home),
  * changing disks (partitions, RAID and LVM members, passphrases, mount configuration) and raw
- * device access (issue 12 promise; FINDINGS.md "accounts and disks").
+ * device access (issue 12 promise; docs/SECURITY-REVIEW.md "accounts and disks").
  */
 
 const ACCT = (why: string) => `redteam: accounts: ${why}`;

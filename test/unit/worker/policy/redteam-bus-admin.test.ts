@@ -5,7 +5,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 /**
  * Red team, class "bus administration": eavesdropping and monitoring, taking a service's name, and
  * the other ways to stand in for a service the system trusts — the authentication agent, the
- * network secret agent, the Bluetooth pairing agent (issue 12 §2, §4; FINDINGS.md "bus administration").
+ * network secret agent, the Bluetooth pairing agent (issue 12 §2, §4; docs/SECURITY-REVIEW.md "bus administration").
  */
 
 const DRIVER = ['session', 'org.freedesktop.DBus', '/org/freedesktop/DBus'] as const;

@@ -5,7 +5,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 /**
  * Red team, class "code execution": running a command directly, or indirectly — configuration that
  * runs a command later, installing a unit/file/extension/autostart entry, environment injection,
- * input injection into a terminal or the desktop (issue 12 §4; FINDINGS.md "code execution").
+ * input injection into a terminal or the desktop (issue 12 §4; docs/SECURITY-REVIEW.md "code execution").
  */
 
 const EXEC = (why: string) => `redteam: code execution: ${why}`;

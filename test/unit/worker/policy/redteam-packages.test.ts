@@ -5,7 +5,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 /**
  * Red team, class "packages and firmware": installing, removing or upgrading software, adding a
  * repository or a signing key, flashing firmware — through any package manager's daemon or any
- * application that drives one (issue 12 promise; FINDINGS.md "packages and firmware").
+ * application that drives one (issue 12 promise; docs/SECURITY-REVIEW.md "packages and firmware").
  */
 
 const PKG = (why: string) => `redteam: packages: ${why}`;

@@ -4,7 +4,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 
 /**
  * Red team, class "power": power off, reboot, suspend, hibernate, log out or end the session, by
- * any service, interface, member or spelling (issue 12 §4; FINDINGS.md "power").
+ * any service, interface, member or spelling (issue 12 §4; docs/SECURITY-REVIEW.md "power").
  */
 
 const LOGIN1 = 'org.freedesktop.login1';

@@ -5,7 +5,7 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
 
 /**
  * Red team, class "secrets": reading passwords, tokens, keys, cookies, wallet entries — from any
- * wallet, account store or credential cache (issue 12 §4; FINDINGS.md "secrets").
+ * wallet, account store or credential cache (issue 12 §4; docs/SECURITY-REVIEW.md "secrets").
  */
 
 const KWALLET_REF =

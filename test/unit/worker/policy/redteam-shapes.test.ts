@@ -7,7 +7,7 @@ import type { Attack } from './redteam-support.js';
 import { call, forbiddenEverywhere, judge } from './redteam-support.js';
 
 /**
- * Red team, the spelling and argument side (FINDINGS.md "shapes"): other cases of an interface
+ * Red team, the spelling and argument side (docs/SECURITY-REVIEW.md "shapes"): other cases of an interface
  * name, Properties calls with odd arguments, rules that ask instead of allow, names that are not
  * D-Bus names at all. The unique-name and introspection doors need a bus: see
  * test/integration/redteam-shapes.test.ts.

@@ -9,7 +9,7 @@ import { parseRules } from '../../../../src/worker/policy/rules.js';
 import { memoryLogger, testConfig } from './support.js';
 
 /**
- * The red team's harness (FINDINGS.md): each attack is one operation a real service on a Linux
+ * The red team's harness (docs/SECURITY-REVIEW.md): each attack is one operation a real service on a Linux
  * desktop or server performs, judged by the policy engine the way a tool asks it (static: no bus),
  * at every level, under the operator rule that opens everything, `allow * * * * *` (both buses).
  * The promise of issue 12 is that such an operation is still refused as `forbidden`.

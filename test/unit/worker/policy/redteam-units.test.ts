@@ -7,7 +7,7 @@ import { call, forbiddenEverywhere, stillAllowed, write } from './redteam-suppor
  * Red team, class "protected units": changing dbus, logind, journald, polkit, ssh, display managers,
  * NetworkManager, networkd/resolved, user@, dbus-mcp's own units, and power/rescue/isolate by any
  * door — aliases, escaped paths, templates, unit types, unit files, shapes of arguments (issue 12 §1;
- * FINDINGS.md "units"). Both managers: the system one (system bus) and the user one (session bus).
+ * docs/SECURITY-REVIEW.md "units"). Both managers: the system one (system bus) and the user one (session bus).
  */
 
 const UNITS = (why: string) => `redteam: units: ${why}`;
