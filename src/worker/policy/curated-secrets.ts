@@ -7,7 +7,7 @@ import { members as m } from './curated.js';
  * dbus-interfaces.xml, gnome-shell's MountOperationHandler, goaidentity). Reading an entry, a
  * password, a token or a ticket is secret retrieval, forbidden at every level; writing a
  * password is an account change; listing names of folders and entries stays a read. The Secret
- * Service, portal secrets and NetworkManager are in curated.ts and curated-system.ts; agents and
+ * Service, portal secrets and NetworkManager are in curated.ts and curated-admin.ts; agents and
  * prompters of every daemon are a family (families.ts).
  */
 
