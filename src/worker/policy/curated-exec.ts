@@ -160,6 +160,15 @@ export const EXEC_INTERFACES: CuratedInterface[] = [
     },
     unknown: 'mutating',
   },
+  {
+    // gvfs mounts: Push copies a local file to the mount (an SFTP or SMB server: exfiltration),
+    // Pull writes a file from it anywhere local (autostart entries, shell profiles).
+    name: 'org.gtk.vfs.Mount',
+    methods: m('forbidden', 'Push Pull'),
+    forbiddenReason:
+      'secret retrieval by exfiltration or code execution (gvfs copies between local files and the mount)',
+    unknown: 'mutating',
+  },
   // Terminal emulators.
   {
     name: 'org.kde.konsole*',

@@ -121,7 +121,7 @@ export const SECRET_INTERFACES: CuratedInterface[] = [
   },
   {
     // Telepathy accounts: Parameters holds the account's password; UpdateParameters writes it.
-    name: 'org.freedesktop.Telepathy.Account*',
+    name: 'org.freedesktop.Telepathy.Account',
     methods: m('call', 'Remove Reconnect'),
     secretProperties: ['Parameters'],
     forbiddenReason: 'secret retrieval (Telepathy account parameters hold the password)',

@@ -154,6 +154,10 @@ const SECRET_FOLDED = [
   'authkey',
   'sessionkey',
   'cookie',
+  'wifikey',
+  'wpakey',
+  'wepkey',
+  'networkkey',
   'psk',
 ];
 /** Tokens that are not secrets: a window activation or startup token only moves focus. */
@@ -175,6 +179,19 @@ const SECRET_METADATA = new Set(
     'fingerprints policies'
   ).split(' '),
 );
+/** Handing over a key store in bulk: `ExportKeys`, `DumpKeyring`, `BackupWallet`. */
+const KEY_EXPORT_VERBS = new Set(['export', 'dump', 'backup', 'extract', 'copy']);
+const KEY_STORE_NOUNS = new Set([
+  'key',
+  'keys',
+  'keyring',
+  'keyrings',
+  'keystore',
+  'keychain',
+  'wallet',
+  'wallets',
+  'vault',
+]);
 /** Words before a secret noun that make it the key of a look-up, not its result (`GetSessionForCookie`). */
 const SECRET_LOOKUP_KEYS = new Set(['for', 'by', 'from']);
 /** Writes that change who may log in, or as whom: a password or an account's rights. */
@@ -315,6 +332,9 @@ function inputFinding(member: string, folded: string, words: string[]): FloorFin
 }
 
 function secretFinding(member: string, folded: string, words: string[]): FloorFinding | undefined {
+  const [verb = '', ...others] = words;
+  const store = KEY_EXPORT_VERBS.has(verb) ? others.find((w) => KEY_STORE_NOUNS.has(w)) : undefined;
+  if (store) return { family: 'secret', reason: `secret retrieval (it hands over a ${store} in bulk)` };
   let noun = has(folded, SECRET_FOLDED) ?? words.find((w) => SECRET_WORDS.has(w));
   if (noun === undefined) return undefined;
   if (

@@ -161,6 +161,13 @@ refusesAll('secrets by another name, another store, or by sending a file away', 
   ['org.kde.kdeconnect.device.share', 'openFile', ['org.kde.kdeconnect']],
   ['org.gtk.Actions', 'Activate', ['org.gnome.Shell.Extensions.GSConnect'], ['shareFile', [], {}]],
   ['com.example.Sync', 'send_files'],
+  ['org.gtk.vfs.Mount', 'Push', [':1.9']],
+  ['org.gtk.vfs.Mount', 'Pull', [':1.9']],
+  ['com.example.Vault', 'ExportKeys'],
+  ['com.example.Vault', 'DumpKeyring'],
+  ['com.example.Vault', 'BackupWallet'],
+  ['com.example.Net', 'GetWifiKey'],
+  ['com.example.Net', 'get_wpa_key'],
 ]);
 
 refusesAll('code execution by files the desktop runs later, and extensions', [
@@ -201,6 +208,9 @@ const keeps: Keep[] = [
   ['com.example.Seats', 'GetSessionForCookie', 'read'],
   ['com.example.Keys', 'GetSshKeyFingerprint', 'read'],
   ['com.example.Keys', 'GetPublicKey', 'read'],
+  ['com.example.Keys', 'ListKeys', 'read'],
+  ['com.example.Keys', 'ExportSettings', 'call'],
+  ['org.gtk.vfs.Mount', 'QueryInfo', 'call', [':1.9']],
   ['com.example.Agents', 'GetDefaultAgent', 'read'],
   ['com.example.Updater', 'GetUpdates', 'read'],
   ['com.example.Updater', 'ListRepositories', 'read'],
