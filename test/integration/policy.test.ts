@@ -386,21 +386,28 @@ describe('NetworkManager and polkit', () => {
     assert.ok(!calls.includes('Enable') && !calls.includes('GetSecrets'), calls.join(' '));
   });
 
-  test('polkit CheckAuthorization is a read that runs at high', async () => {
+  test('polkit CheckAuthorization is a read that runs at high, unless it asks the human', async () => {
     const { e } = engine('high');
-    const auth = await e.authorize(
-      {
-        bus: 'system',
-        destination: 'org.freedesktop.PolicyKit1',
-        path: '/org/freedesktop/PolicyKit1/Authority',
-        interface: 'org.freedesktop.PolicyKit1.Authority',
-        member: 'CheckAuthorization',
-        access: 'call',
-      },
-      { conn: conn('system') },
-    );
+    const check = (flags: number) =>
+      e.authorize(
+        {
+          bus: 'system',
+          destination: 'org.freedesktop.PolicyKit1',
+          path: '/org/freedesktop/PolicyKit1/Authority',
+          interface: 'org.freedesktop.PolicyKit1.Authority',
+          member: 'CheckAuthorization',
+          access: 'call',
+          args: [['unix-process', {}], 'org.freedesktop.login1.reboot', {}, flags, ''],
+        },
+        { conn: conn('system') },
+      );
+    const auth = await check(0);
     assert.equal(auth.allowed, true, auth.reason);
     assert.equal(auth.kind, 'read');
+    // AllowUserInteraction (1) asks the human for an administrator password for the subject.
+    const interactive = await check(1);
+    assert.equal(interactive.allowed, false);
+    assert.equal(interactive.kind, 'forbidden', interactive.reason);
     const register = await e.authorize(
       {
         bus: 'system',
