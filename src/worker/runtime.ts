@@ -85,7 +85,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     policy,
   });
   const signals = new SignalHub({ gate, config: () => config, log: log.child({ component: 'signals' }) });
-  const deps: WorkerDeps = { config: () => config, log, clientId: options.clientId, gate, signals };
+  const deps: WorkerDeps = { config: () => config, log, clientId: options.clientId, env, gate, signals };
   const baseDescriptions = new Map<string, string>();
 
   return {
