@@ -59,6 +59,12 @@ export const ERROR_CODES = {
   PORTAL_REQUEST_FAILED: {
     doc: 'A desktop portal request was cancelled by the human or failed, or its answer was unusable.',
   },
+  PORTAL_NO_RESPONSE: {
+    doc: 'A desktop portal request got no answer within its bound: most likely a dialog is waiting for the human (the first-use screenshot consent).',
+  },
+  SCREENSHOT_DIR_UNSAFE: {
+    doc: 'SCREENSHOT_DIR is a symlink, not a directory, not owned by this user or open to others (not mode 0700): nothing is saved or pruned there.',
+  },
   SOCKET_IN_USE: { doc: 'Another live server already answers on the socket path.' },
   SOCKET_PATH_MISSING: { doc: 'Neither SOCKET_PATH nor XDG_RUNTIME_DIR is set, so there is no socket path.' },
   SOCKET_CONNECT_FAILED: { doc: 'The client could not connect to the server socket.' },

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { BUS_KINDS } from '../dbus/types.js';
 import { DRIVER } from '../dbus/well-known.js';
 import { taskRequest } from '../desktop/common.js';
+import { screenshotServices } from '../desktop/screenshot-route.js';
 import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
 import { dataResult, describeError, errorResult } from '../mcp/result.js';
@@ -10,13 +11,26 @@ import { dataResult, describeError, errorResult } from '../mcp/result.js';
 interface Capability {
   capability: string;
   tools: string[];
-  match: RegExp;
+  /** The names that offer it (screenshots: the screenshot tools' own provider choice instead). */
+  match: RegExp | 'screenshot-route';
+  /** Whether a service that is only activatable counts (the tool starts it); default yes. */
+  runningOnly?: boolean;
   note?: string;
 }
 
-/** Well-known names → what they are for and which tool reaches them. */
+/**
+ * Well-known names → what they are for and which tool reaches them. Each group follows the
+ * provider choice of its tools: media_control acts on running players only; notify and the
+ * clipboard tools start an installed (activatable) service; the screenshot tools go through the
+ * portal (running or activatable), GNOME Shell only where it accepts us (screenshot-route.ts).
+ */
 const CAPABILITIES: Capability[] = [
-  { capability: 'media players', tools: ['media_control'], match: /^org\.mpris\.MediaPlayer2\./ },
+  {
+    capability: 'media players',
+    tools: ['media_control'],
+    match: /^org\.mpris\.MediaPlayer2\./,
+    runningOnly: true,
+  },
   { capability: 'notifications', tools: ['notify'], match: /^org\.freedesktop\.Notifications$/ },
   {
     capability: 'clipboard',
@@ -26,8 +40,7 @@ const CAPABILITIES: Capability[] = [
   {
     capability: 'screenshots',
     tools: ['capture_screen', 'capture_active_window'],
-    match: /^(org\.gnome\.Shell\.Screenshot|org\.kde\.KWin)$/,
-    note: 'the XDG portal (below) is the preferred route',
+    match: 'screenshot-route',
   },
   {
     capability: 'portals',
@@ -100,7 +113,9 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
         'Survey both buses and group the services by capability — media players, notifications, clipboard, ' +
         'screenshots, portals, network, power, bluetooth, secrets, desktop shell, systemd, host and time — ' +
         'each with the tool to use. Good first call to see what is possible here. running=false marks ' +
-        'services that start on demand. Read-only.',
+        'services that start on demand (the task tools start them when their level allows). Each group lists ' +
+        'what its tools would really use (screenshots: the XDG portal; GNOME Shell only where it accepts callers). ' +
+        'Read-only: it starts nothing.',
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -127,12 +142,17 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
             buses[bus] = { available: false, services: 0, reason: `${info.name}: ${info.message}` };
           }
         }
-        const capabilities = CAPABILITIES.map(({ capability, tools, match, note }) => ({
-          capability,
-          tools,
-          services: found.filter((s) => match.test(s.name)),
-          ...(note ? { note } : {}),
-        }));
+        const shots = buses.session?.available
+          ? await screenshotServices(deps.gate, octx)
+          : { services: [], note: '' };
+        const capabilities = CAPABILITIES.map(({ capability, tools, match, runningOnly, note }) => {
+          const services =
+            match === 'screenshot-route'
+              ? shots.services
+              : found.filter((s) => match.test(s.name) && (!runningOnly || s.running));
+          const text = match === 'screenshot-route' ? shots.note : note;
+          return { capability, tools, services, ...(text ? { note: text } : {}) };
+        });
         const missing = capabilities.filter((c) => c.services.length === 0).map((c) => c.capability);
         return dataResult({
           buses,
