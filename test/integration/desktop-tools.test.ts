@@ -309,6 +309,15 @@ describe('desktop and system tools with their services present', () => {
     assert.equal(errorName(tooLoud), 'dbus-mcp.INVALID_ARGUMENT');
     const pause = await callTool(s.client, 'media_control', { action: 'pause' });
     assert.equal((pause.structuredContent?.now_playing as { status: string }).status, 'Paused');
+    assert.equal(pause.structuredContent?.changed, true);
+    // Issue 15 point 6: nothing to change is said without waiting; a change not reported is said too.
+    const again = await callTool(s.client, 'media_control', { action: 'pause' });
+    assert.equal(again.structuredContent?.changed, false);
+    assert.match(resultText(again), /^No change: the player was already Paused\./);
+    const next = await callTool(s.client, 'media_control', { action: 'next', player: 'testplayer' });
+    assert.equal(next.isError, undefined, JSON.stringify(next.content));
+    assert.equal(next.structuredContent?.changed, false);
+    assert.match(resultText(next), /did not report a new track within 1000 ms/);
     const missing = await callTool(s.client, 'media_control', { action: 'play', player: 'nosuch' });
     assert.equal(errorName(missing), 'dbus-mcp.SERVICE_UNAVAILABLE');
     assert.match(JSON.stringify(missing.content), /apaused/);

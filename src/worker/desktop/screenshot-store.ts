@@ -134,7 +134,19 @@ export async function saveShot(path: string, data: Buffer): Promise<void> {
  * 0600 through the open handle.
  */
 export async function adoptShot(path: string, maxBytes: number): Promise<Buffer> {
-  const handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  let handle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (e) {
+    // ELOOP: a link where the file should be.
+    throw new AppError(
+      'SCREENSHOT_DIR_UNSAFE',
+      `${path} cannot be read as a regular file: ${(e as Error).message}`,
+      {
+        cause: e,
+      },
+    );
+  }
   try {
     const st = await handle.stat();
     if (!st.isFile() || st.uid !== uid()) {
