@@ -179,7 +179,7 @@ export const CONFIG_KEYS = {
     schema: z.string(),
     default: '~/.cache/dbus-mcp/screenshots',
     allowed: 'a directory',
-    doc: 'Where screenshots are saved (mode 0700).',
+    doc: 'Where screenshots are saved: a directory of this user with mode 0700, not a symlink (created so when missing; any other is refused).',
   },
   SCREENSHOT_MAX_FILES: {
     schema: int(1, 10_000),

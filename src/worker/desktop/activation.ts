@@ -56,13 +56,17 @@ export async function ensureRunning(
   return startService(gate, octx, name, kind, timeoutMs);
 }
 
-/** StartServiceByName(name) judged as `kind`: 'started', or 'running' when it came up meanwhile. */
+/**
+ * StartServiceByName(name) judged as `kind`: 'started', or 'running' when it came up meanwhile.
+ * `slow` explains, when it does not come up in time, what is known to make this service slow.
+ */
 export async function startService(
   gate: Gate,
   octx: OperationContext,
   name: string,
   kind: OperationKind,
   timeoutMs = ACTIVATION_TIMEOUT_MS,
+  slow?: string,
 ): Promise<'started' | 'running'> {
   const bound = Math.max(1, Math.min(timeoutMs, ACTIVATION_TIMEOUT_MS));
   const req = taskRequest('session', { ...DRIVER, member: 'StartServiceByName' }, kind, {
@@ -76,12 +80,12 @@ export async function startService(
     // 1: DBUS_START_REPLY_SUCCESS, 2: DBUS_START_REPLY_ALREADY_RUNNING.
     return Number(reply.body[0]) === 1 ? 'started' : 'running';
   } catch (e) {
-    throw activationFailure(name, bound, e);
+    throw activationFailure(name, bound, e, slow);
   }
 }
 
 /** A failed activation as the tool reports it; the policy's own refusals pass unchanged. */
-function activationFailure(name: string, timeoutMs: number, e: unknown): unknown {
+function activationFailure(name: string, timeoutMs: number, e: unknown, slow?: string): unknown {
   if (e instanceof AppError && e.code === 'DBUS_TIMEOUT') {
     return new AppError(
       'SERVICE_UNAVAILABLE',
@@ -89,7 +93,9 @@ function activationFailure(name: string, timeoutMs: number, e: unknown): unknown
       {
         cause: e,
         details: {
-          hint: 'The bus is still starting it; try again in a moment. If it never comes up, its log (journalctl --user) says why.',
+          hint:
+            `${slow ? `${slow} ` : ''}The bus is still starting it; try again in a moment. ` +
+            'If it never comes up, its log (journalctl --user) says why.',
         },
       },
     );

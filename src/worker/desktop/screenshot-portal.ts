@@ -77,7 +77,10 @@ export async function startPortal(pc: PortalContext): Promise<string[]> {
       if (e instanceof AppError && (e.code === 'POLICY_DENIED' || e.code === 'RATE_LIMITED')) throw e;
     }
   }
-  if ((await startService(gate, octx, PORTAL, 'screenshot', pc.deadline - Date.now())) === 'started')
+  const slow =
+    'xdg-desktop-portal 1.16 can wait 25 s for a backend it starts itself (xdg-desktop-portal-wlr: about one ' +
+    'start in three) before it comes up.';
+  if ((await startService(gate, octx, PORTAL, 'screenshot', pc.deadline - Date.now(), slow)) === 'started')
     started.push(PORTAL);
   return started;
 }
