@@ -133,8 +133,9 @@ describe('capture_screen with the portal and its backend only installed', () => 
   });
 
   test('at medium it starts the backend, then the portal, captures, and says what it started', async () => {
-    writeFileSync(homeCopy, tinyPng());
     const s = await connect('medium');
+    // As the portal writes it for the request (the mock only names it).
+    writeFileSync(homeCopy, tinyPng());
     const r = await callTool(s.client, 'capture_screen');
     assert.equal(r.isError, undefined, textOf(r));
     assert.deepEqual(r.structuredContent?.started, [BACKEND, PORTAL]);

@@ -18,8 +18,9 @@ import { AppError } from '../../shared/errors.js';
  * Any other backend's file (KDE's, a portal not tried here) is left where it is. Removal needs
  * all of: the exact path the portal's answer named, in one of the expected directories (compared
  * after resolving links in the directory), with the expected name; a regular file (lstat: a
- * link is never followed) owned by this user with one link; the same file (device and inode)
- * that was read — so a file replaced in the meantime stays.
+ * link is never followed) owned by this user with one link, written since the request was made
+ * (an old file of the user's that a portal named is not its leftover); the same file (device and
+ * inode) that was read — so a file replaced in the meantime stays.
  */
 
 export interface PortalFile {
@@ -29,6 +30,8 @@ export interface PortalFile {
   data: Buffer;
   dev: number;
   ino: number;
+  /** When it was last written (ms since the epoch). */
+  mtimeMs: number;
 }
 
 /** Reads the file a portal answer names: a regular file (not through a link), at most `maxBytes`. */
@@ -51,7 +54,7 @@ export async function readPortalFile(uri: string, maxBytes: number): Promise<Por
     if (!st.isFile())
       throw new AppError('PORTAL_REQUEST_FAILED', `the portal's ${path} is not a regular file`);
     if (st.size > maxBytes) throw new AppError('PORTAL_REQUEST_FAILED', `the portal's ${path} is too large`);
-    return { path, uri, data: await handle.readFile(), dev: st.dev, ino: st.ino };
+    return { path, uri, data: await handle.readFile(), dev: st.dev, ino: st.ino, mtimeMs: st.mtimeMs };
   } finally {
     await handle.close();
   }
@@ -94,13 +97,18 @@ async function real(path: string): Promise<string | undefined> {
   return realpath(path).catch(() => undefined);
 }
 
+/** Clock slack between this process and the file system when comparing a file's mtime. */
+const MTIME_SLACK_MS = 2000;
+
 /**
- * Removes the portal's own copy `file` when it is the user's known leftover (see above); says
- * whether it did and, when not, why (for the result and the log).
+ * Removes the portal's own copy `file` when it is the user's known leftover (see above) written
+ * since `since` (when the request was made; ms since the epoch); says whether it did and, when
+ * not, why (for the result and the log).
  */
 export async function removePortalCopy(
   file: PortalFile,
   env: NodeJS.ProcessEnv,
+  since: number,
 ): Promise<{ removed: boolean; reason: string }> {
   const name = basename(file.path);
   const dir = await real(dirname(file.path));
@@ -111,6 +119,9 @@ export async function removePortalCopy(
     if (dirs.includes(dir)) known = k;
   }
   if (!known) return { removed: false, reason: 'not a portal backend copy dbus-mcp knows (left in place)' };
+  if (file.mtimeMs < since - MTIME_SLACK_MS) {
+    return { removed: false, reason: 'not written for this request (left in place)' };
+  }
   let st;
   try {
     st = await lstat(file.path);

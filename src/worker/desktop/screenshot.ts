@@ -88,10 +88,11 @@ async function take(
   const survey = await surveyScreenshots(deps.gate, octx);
   switch (routeFor(survey, what)) {
     case 'portal': {
+      const since = Date.now();
       const { file, started } = await throughPortal(deps, octx, deadline, survey.portal === 'activatable');
       const shot: Shot = { provider: 'portal', data: file.data, sourceUri: file.uri, started };
       // The portal's own copy goes only once ours is saved.
-      return { shot, finish: async () => (await removePortalCopy(file, deps.env)).removed };
+      return { shot, finish: async () => (await removePortalCopy(file, deps.env, since)).removed };
     }
     case 'gnome-shell': {
       const { data, path } = await gnomeCapture(deps.gate, octx, what, dir);

@@ -8,6 +8,7 @@ import {
   readFileSync,
   renameSync,
   symlinkSync,
+  utimesSync,
   writeFileSync,
 } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -27,6 +28,8 @@ import { trackDir } from '../../../helpers/cleanup.js';
  */
 
 const MAX = 1024 * 1024;
+/** When the request was made: before every file these tests write. */
+const START = Date.now() - 1000;
 
 function home(): string {
   const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-copies-'));
@@ -44,7 +47,7 @@ test("GNOME's Screenshot.png and Screenshot-2.png in the home are removed after 
   for (const name of ['Screenshot.png', 'Screenshot-2.png', 'Screenshot from 2024-05-01 10-00-00.png']) {
     const file = await shot(join(h, name));
     assert.equal(file.data.toString(), 'png bytes');
-    const r = await removePortalCopy(file, { HOME: h });
+    const r = await removePortalCopy(file, { HOME: h }, START);
     assert.deepEqual(r, {
       removed: true,
       reason: "xdg-desktop-portal-gnome's own copy, removed after copying",
@@ -59,17 +62,17 @@ test('the Pictures directory of user-dirs.dirs is the expected place too', async
   mkdirSync(join(h, 'Bilder'));
   writeFileSync(join(h, '.config', 'user-dirs.dirs'), 'XDG_PICTURES_DIR="$HOME/Bilder"\n');
   const file = await shot(join(h, 'Bilder', 'Screenshot-1.png'));
-  assert.equal((await removePortalCopy(file, { HOME: h })).removed, true);
+  assert.equal((await removePortalCopy(file, { HOME: h }, START)).removed, true);
 });
 
 test('a file with another name, or in another directory, is left in place', async () => {
   const h = home();
   const other = await shot(join(h, 'holiday.png'));
-  assert.equal((await removePortalCopy(other, { HOME: h })).removed, false);
+  assert.equal((await removePortalCopy(other, { HOME: h }, START)).removed, false);
   assert.ok(existsSync(other.path));
   mkdirSync(join(h, 'sub'));
   const deeper = await shot(join(h, 'sub', 'Screenshot.png'));
-  assert.equal((await removePortalCopy(deeper, { HOME: h })).removed, false);
+  assert.equal((await removePortalCopy(deeper, { HOME: h }, START)).removed, false);
   assert.ok(existsSync(deeper.path));
 });
 
@@ -79,7 +82,7 @@ test('a directory that is a link to the home does not count as the home', async 
   const link = join(h, 'link-to-elsewhere');
   symlinkSync(elsewhere, link);
   const file = await shot(join(link, 'Screenshot.png'));
-  assert.equal((await removePortalCopy(file, { HOME: h })).removed, false);
+  assert.equal((await removePortalCopy(file, { HOME: h }, START)).removed, false);
   assert.ok(existsSync(join(elsewhere, 'Screenshot.png')));
 });
 
@@ -96,7 +99,7 @@ test('a link the answer names is not read, and a file swapped for a link after r
   const file = await shot(path);
   renameSync(path, join(h, 'moved.png'));
   symlinkSync(target, path);
-  const r = await removePortalCopy(file, { HOME: h });
+  const r = await removePortalCopy(file, { HOME: h }, START);
   assert.equal(r.removed, false);
   assert.equal(readFileSync(target, 'utf8'), 'precious');
   assert.ok(existsSync(path), 'the link stays');
@@ -108,13 +111,13 @@ test('a file replaced after reading (another inode) or hard-linked elsewhere sta
   const file = await shot(path);
   writeFileSync(join(h, 'new.png'), 'someone else');
   renameSync(join(h, 'new.png'), path);
-  assert.equal((await removePortalCopy(file, { HOME: h })).removed, false);
+  assert.equal((await removePortalCopy(file, { HOME: h }, START)).removed, false);
   assert.equal(readFileSync(path, 'utf8'), 'someone else');
 
   const linked = join(h, 'Screenshot-1.png');
   const second = await shot(linked);
   linkSync(linked, join(home(), 'kept-by-a-link.png'));
-  assert.equal((await removePortalCopy(second, { HOME: h })).removed, false);
+  assert.equal((await removePortalCopy(second, { HOME: h }, START)).removed, false);
   assert.ok(existsSync(linked));
 });
 
@@ -126,15 +129,32 @@ test(
     const path = join(h, 'Screenshot.png');
     const file = await shot(path);
     chownSync(path, 65534, 65534);
-    assert.equal((await removePortalCopy(file, { HOME: h })).removed, false);
+    assert.equal((await removePortalCopy(file, { HOME: h }, START)).removed, false);
     assert.ok(existsSync(path));
   },
 );
+
+test('a file the portal named that was not written for this request (an old one of the user) stays', async () => {
+  const h = home();
+  const path = join(h, 'Screenshot.png');
+  writeFileSync(path, 'last year');
+  const longAgo = new Date('2025-01-01T00:00:00Z');
+  utimesSync(path, longAgo, longAgo);
+  const file = await readPortalFile(pathToFileURL(path).href, MAX);
+  assert.deepEqual(await removePortalCopy(file, { HOME: h }, Date.now()), {
+    removed: false,
+    reason: 'not written for this request (left in place)',
+  });
+  assert.ok(existsSync(path));
+});
 
 test('a file that is already gone is reported as such', async () => {
   const h = home();
   const path = join(h, 'Screenshot.png');
   const file = await shot(path);
   renameSync(path, join(h, 'x'));
-  assert.deepEqual(await removePortalCopy(file, { HOME: h }), { removed: false, reason: 'already gone' });
+  assert.deepEqual(await removePortalCopy(file, { HOME: h }, START), {
+    removed: false,
+    reason: 'already gone',
+  });
 });
