@@ -80,7 +80,13 @@ after(async () => {
   for (const s of open) await s.close();
 });
 
-async function connect(level: string, extra: Record<string, string> = {}): Promise<InMemorySession> {
+const DESKTOP_ENV = { HOME: home, XDG_CURRENT_DESKTOP: 'sway', XDG_DESKTOP_PORTAL_DIR: portalDir };
+
+async function connect(
+  level: string,
+  extra: Record<string, string> = {},
+  env: Record<string, string> = DESKTOP_ENV,
+): Promise<InMemorySession> {
   const s = await connectInMemory({
     settings: {
       SESSION_BUS_ADDRESS: bus.address,
@@ -88,7 +94,7 @@ async function connect(level: string, extra: Record<string, string> = {}): Promi
       SCREENSHOT_DIR: join(root, `shots-${open.length}`),
       ...extra,
     },
-    env: { HOME: home, XDG_CURRENT_DESKTOP: 'sway', XDG_DESKTOP_PORTAL_DIR: portalDir },
+    env,
   });
   open.push(s);
   return s;
@@ -174,6 +180,38 @@ describe('capture_screen with the portal and its backend only installed', () => 
     assert.doesNotMatch(textOf(r), /Started/);
     assert.equal(r.structuredContent?.source_removed, false);
     assert.ok(existsSync(other), 'a Screenshot.png outside the expected places stays');
+  });
+});
+
+describe('response 2 (the portal gives no reason) names what this desktop needs', () => {
+  const fail = () =>
+    rawCall(
+      bus,
+      PORTAL,
+      '/org/freedesktop/portal/desktop',
+      'org.freedesktop.DBus.Mock',
+      'SetResponse',
+      'us',
+      [2, 'file:///nonexistent.png'],
+    );
+
+  test('on sway: xdg-desktop-portal-wlr and grim', async () => {
+    await fail();
+    const r = await callTool((await connect('medium')).client, 'capture_screen');
+    assert.equal(errorName(r), 'dbus-mcp.PORTAL_REQUEST_FAILED', textOf(r));
+    assert.match(
+      textOf(r),
+      /\(response 2\): xdg-desktop-portal-wlr \(org\.freedesktop\.impl\.portal\.desktop\.wlr\)/,
+    );
+    assert.match(textOf(r), /install grim/);
+  });
+
+  test('without XDG_CURRENT_DESKTOP it says it cannot tell, and how to let it', async () => {
+    await fail();
+    const r = await callTool((await connect('medium', {}, { HOME: home })).client, 'capture_screen');
+    assert.equal(errorName(r), 'dbus-mcp.PORTAL_REQUEST_FAILED', textOf(r));
+    assert.match(textOf(r), /XDG_CURRENT_DESKTOP is not set/);
+    assert.match(textOf(r), /import-environment XDG_CURRENT_DESKTOP/);
   });
 });
 

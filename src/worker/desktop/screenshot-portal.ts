@@ -61,10 +61,14 @@ export async function startPortal(pc: PortalContext): Promise<string[]> {
   const started: string[] = [];
   const backends = await readPortalBackends(env);
   const desktops = currentDesktops(env);
+  // Without XDG_CURRENT_DESKTOP here the frontend's choice (by its own environment) is unknown:
+  // it starts its backends itself then.
   const wanted = new Set(
-    [IMPL_SCREENSHOT, IMPL_ACCESS]
-      .map((iface) => backendFor(backends, desktops, iface)?.dbusName)
-      .filter((n): n is string => n !== undefined),
+    desktops.length === 0
+      ? []
+      : [IMPL_SCREENSHOT, IMPL_ACCESS]
+          .map((iface) => backendFor(backends, desktops, iface)?.dbusName)
+          .filter((n): n is string => n !== undefined),
   );
   for (const name of wanted) {
     if ((await serviceState(gate, octx, name)) !== 'activatable') continue;
@@ -206,6 +210,14 @@ async function failed(pc: PortalContext, code: number): Promise<AppError> {
   const base = `the screenshot was not taken: the portal reports it failed (response ${code})`;
   const err = (cause: string, hint: string) =>
     new AppError('PORTAL_REQUEST_FAILED', `${base}: ${cause}`, { details: { response: code, hint } });
+  if (desktops.length === 0) {
+    return err(
+      "the portal gives no reason, and XDG_CURRENT_DESKTOP is not set in dbus-mcp's environment, so the backend " +
+        'this desktop needs cannot be told',
+      'Install the portal backend of your desktop (xdg-desktop-portal-gnome, -kde or -wlr). To let dbus-mcp name it, ' +
+        'give its service XDG_CURRENT_DESKTOP (systemctl --user import-environment XDG_CURRENT_DESKTOP, then restart it).',
+    );
+  }
   if (!backend || !pkg) {
     const need = expectedScreenshotPackage(desktops);
     return err(
