@@ -250,3 +250,81 @@ describe('notify with the notification server only installed', () => {
     assert.equal(again.structuredContent?.started, undefined);
   });
 });
+
+/**
+ * status and discover's status groups against a system-type bus whose services are only installed:
+ * the real upowerd (status starts it, as it starts hostnamed and timedated), NetworkManager and
+ * logind (python3-dbusmock templates; status does not start these: they run from boot or not at all).
+ */
+describe('status and discover with the system services only installed', () => {
+  const UPOWER = 'org.freedesktop.UPower';
+  const NM = 'org.freedesktop.NetworkManager';
+  const LOGIN1 = 'org.freedesktop.login1';
+  const UPOWERD = '/usr/libexec/upowerd';
+  let system: TestBus;
+
+  /** A script the bus runs: the service finds the bus as its system bus. */
+  function asSystemService(name: string, command: string): { name: string; exec: string } {
+    const script = join(root, `${name}.sh`);
+    writeFileSync(script, `DBUS_SYSTEM_BUS_ADDRESS="$DBUS_STARTER_ADDRESS" exec ${command}\n`);
+    return { name, exec: `/bin/sh ${script}` };
+  }
+
+  before(async () => {
+    system = await startActivatingSessionBus([
+      asSystemService(UPOWER, UPOWERD),
+      asSystemService(NM, `${PY} --template networkmanager`),
+      asSystemService(LOGIN1, `${PY} --template logind`),
+    ]);
+    for (const n of [UPOWER, NM, LOGIN1]) onCleanup(() => stopOwner(system, n));
+  });
+
+  const onSystem = (name: string) => nameOwner(system, name).then((o) => o !== undefined);
+
+  test('discover lists upowerd as installed under power, and not NetworkManager or logind', async () => {
+    const s = await connect('high', { SYSTEM_BUS_ADDRESS: system.address });
+    const r = await callTool(s.client, 'discover');
+    assert.equal(r.isError, undefined, textOf(r));
+    const sc = r.structuredContent as {
+      capabilities: { capability: string; tools: string[]; services: unknown[] }[];
+      missing: string[];
+    };
+    const power = sc.capabilities.find((c) => c.capability === 'power');
+    assert.deepEqual(power?.tools, ['status']);
+    assert.deepEqual(power?.services, [{ name: UPOWER, bus: 'system', running: false }]);
+    // status would not start them, so nothing offers these sections here.
+    assert.ok(sc.missing.includes('network'), JSON.stringify(sc.missing));
+    assert.ok(sc.missing.includes('sessions'), JSON.stringify(sc.missing));
+    for (const n of [UPOWER, NM, LOGIN1]) assert.equal(await onSystem(n), false, `${n} started`);
+  });
+
+  test(
+    'status starts upowerd for its power section and leaves NetworkManager and logind alone',
+    { skip: existsSync(UPOWERD) ? false : 'upowerd is not installed (scripts/test.sh installs it as root)' },
+    async () => {
+      const s = await connect('high', { SYSTEM_BUS_ADDRESS: system.address });
+      // Network and sessions first: upowerd itself may ask for logind once it runs.
+      const r = await callTool(s.client, 'status', { sections: ['network', 'sessions'] });
+      assert.equal(r.isError, undefined, textOf(r));
+      const st = r.structuredContent as Record<string, { available: boolean; reason?: string }>;
+      for (const [k, n] of [
+        ['network', NM],
+        ['sessions', LOGIN1],
+      ] as const) {
+        assert.equal(st[k]?.available, false, k);
+        assert.match(String(st[k]?.reason), /not available on the system bus/, k);
+        assert.equal(await onSystem(n), false, `${n} started`);
+      }
+      const p = await callTool(s.client, 'status', { sections: ['power'] });
+      const power = (p.structuredContent as Record<string, { available: boolean }>).power;
+      assert.equal(power?.available, true, JSON.stringify(power));
+      assert.equal(await onSystem(UPOWER), true);
+      // Once it runs, discover says so.
+      const d = await callTool(s.client, 'discover');
+      const group = (
+        d.structuredContent as { capabilities: { capability: string; services: unknown[] }[] }
+      ).capabilities.find((c) => c.capability === 'power');
+      assert.deepEqual(group?.services, [{ name: UPOWER, bus: 'system', running: true }]);
+    },
+  );
+});

@@ -362,7 +362,14 @@ describe('desktop and system tools with their services present', () => {
     assert.ok(by['clipboard']);
     assert.ok(by['portals']);
     assert.equal(by['systemd']?.services.length, 2, 'user and system manager');
-    for (const c of ['power', 'network', 'host and time']) assert.ok(by[c], c);
+    // The status groups are exactly what status reads, on the system bus.
+    const names = (c: string) => by[c]?.services.map((x) => x.name);
+    assert.deepEqual(names('power'), ['org.freedesktop.UPower']);
+    assert.deepEqual(names('network'), ['org.freedesktop.NetworkManager']);
+    assert.deepEqual(names('host and time'), ['org.freedesktop.hostname1', 'org.freedesktop.timedate1']);
+    assert.deepEqual(names('sessions'), ['org.freedesktop.login1']);
+    for (const c of ['power', 'network', 'host and time', 'sessions'])
+      assert.deepEqual(by[c]?.tools, ['status']);
     assert.ok((r.structuredContent?.missing as string[]).includes('bluetooth'));
   });
 

@@ -4,6 +4,8 @@ import { BUS_KINDS } from '../dbus/types.js';
 import { DRIVER } from '../dbus/well-known.js';
 import { taskRequest } from '../desktop/common.js';
 import { screenshotServices } from '../desktop/screenshot-route.js';
+import type { StatusSection } from '../desktop/status-sections.js';
+import { STATUS_SERVICES } from '../desktop/status-sections.js';
 import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
 import { dataResult, describeError, errorResult } from '../mcp/result.js';
@@ -11,8 +13,11 @@ import { dataResult, describeError, errorResult } from '../mcp/result.js';
 interface Capability {
   capability: string;
   tools: string[];
-  /** The names that offer it (screenshots: the screenshot tools' own provider choice instead). */
-  match: RegExp | 'screenshot-route';
+  /**
+   * The names that offer it: a pattern, a test of the name, its bus and whether it runs, or (screenshots)
+   * the screenshot tools' own provider choice.
+   */
+  match: RegExp | ((s: Found) => boolean) | 'screenshot-route';
   /** Whether a service that is only activatable counts (the tool starts it); default yes. */
   runningOnly?: boolean;
   note?: string;
@@ -22,7 +27,9 @@ interface Capability {
  * Well-known names → what they are for and which tool reaches them. Each group follows the
  * provider choice of its tools: media_control acts on running players only; notify and the
  * clipboard tools start an installed (activatable) service; the screenshot tools go through the
- * portal (running or activatable), GNOME Shell only where it accepts us (screenshot-route.ts).
+ * portal (running or activatable), GNOME Shell only where it accepts us (screenshot-route.ts);
+ * status reads one service per section and starts only some (status-sections.ts). Services no
+ * task tool reads are grouped under the generic tools that do.
  */
 const CAPABILITIES: Capability[] = [
   {
@@ -48,17 +55,19 @@ const CAPABILITIES: Capability[] = [
     match: /^org\.freedesktop\.portal\./,
     note: 'xdg-desktop-portal: screenshots and other sandbox-friendly desktop requests',
   },
-  {
-    capability: 'network',
-    tools: ['status'],
-    match:
-      /^(org\.freedesktop\.NetworkManager|org\.freedesktop\.network1|org\.freedesktop\.resolve1|net\.connman(\..*)?)$/,
-  },
-  {
-    capability: 'power',
-    tools: ['status'],
-    match: /^(org\.freedesktop\.UPower(\..*)?|net\.hadess\.PowerProfiles|org\.freedesktop\.login1)$/,
+  // What status reads, by its own rule for starting each (status-sections.ts).
+  statusGroup('power', ['power']),
+  statusGroup('network', ['network']),
+  statusGroup('host and time', ['host', 'time']),
+  statusGroup('sessions', ['sessions'], {
     note: 'power actions (suspend, power off) are forbidden at every level; reads are fine',
+  }),
+  {
+    capability: 'system settings',
+    tools: ['get_all_properties', 'introspect'],
+    match:
+      /^(org\.freedesktop\.network1|org\.freedesktop\.resolve1|net\.connman(\..*)?|net\.hadess\.PowerProfiles|org\.freedesktop\.UPower\.PowerProfiles|org\.freedesktop\.locale1)$/,
+    note: 'systemd-networkd, systemd-resolved, ConnMan, power-profiles-daemon, localed: status does not read these; the generic tools do',
   },
   { capability: 'bluetooth', tools: ['list_objects', 'get_all_properties'], match: /^org\.bluez(\..*)?$/ },
   {
@@ -85,7 +94,27 @@ const CAPABILITIES: Capability[] = [
   },
 ];
 
+/** A group of the status tool: exactly the services those sections read, listed by their start rule. */
+function statusGroup(
+  capability: string,
+  sections: StatusSection[],
+  extra: { note?: string } = {},
+): Capability {
+  const wanted = sections.map((k) => STATUS_SERVICES[k]);
+  const names = new Set<string>(wanted.map((w) => w.service));
+  return {
+    capability,
+    tools: ['status'],
+    match: (s) =>
+      s.bus === 'system' &&
+      names.has(s.name) &&
+      (s.running || wanted.some((w) => w.service === s.name && w.startsOnDemand)),
+    ...extra,
+  };
+}
+
 const service = z.object({ name: z.string(), bus: z.enum(['session', 'system']), running: z.boolean() });
+type Found = z.infer<typeof service>;
 const output = z.object({
   buses: z.record(
     z.string(),
@@ -111,7 +140,8 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
       title: 'Discover what this machine offers',
       description:
         'Survey both buses and group the services by capability — media players, notifications, clipboard, ' +
-        'screenshots, portals, network, power, bluetooth, secrets, desktop shell, systemd, host and time — ' +
+        'screenshots, portals, power, network, host and time, sessions, system settings, bluetooth, secrets, ' +
+        'desktop shell, systemd — ' +
         'each with the tool to use. Good first call to see what is possible here. running=false marks ' +
         'services that start on demand (the task tools start them when their level allows). Each group lists ' +
         'what its tools would really use (screenshots: the XDG portal; GNOME Shell only where it accepts callers). ' +
@@ -123,7 +153,7 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
     async (_args, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const found: z.infer<typeof service>[] = [];
+        const found: Found[] = [];
         const buses: z.infer<typeof output>['buses'] = {};
         const wellKnown = (names: string[]) => names.filter((n) => !n.startsWith(':'));
         for (const bus of BUS_KINDS) {
@@ -149,7 +179,11 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
           const services =
             match === 'screenshot-route'
               ? shots.services
-              : found.filter((s) => match.test(s.name) && (!runningOnly || s.running));
+              : found.filter(
+                  (s) =>
+                    (typeof match === 'function' ? match(s) : match.test(s.name)) &&
+                    (!runningOnly || s.running),
+                );
           const text = match === 'screenshot-route' ? shots.note : note;
           return { capability, tools, services, ...(text ? { note: text } : {}) };
         });
