@@ -201,6 +201,7 @@ describe('pruning deletes only the product own regular files, never through a li
     assert.equal(tool?.annotations?.destructiveHint, true);
     assert.equal(tool?.annotations?.readOnlyHint, false);
     assert.match(String(tool?.description), /prunes/);
+    assert.match(String(tool?.annotations?.title), /prunes/);
   });
 });
 

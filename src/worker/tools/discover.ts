@@ -51,9 +51,10 @@ const CAPABILITIES: Capability[] = [
   },
   {
     capability: 'portals',
-    tools: ['capture_screen', 'introspect'],
+    // capture_screen is under screenshots: it needs org.freedesktop.portal.Desktop, not any portal name.
+    tools: ['introspect', 'call_method'],
     match: /^org\.freedesktop\.portal\./,
-    note: 'xdg-desktop-portal: screenshots and other sandbox-friendly desktop requests',
+    note: 'xdg-desktop-portal and its helpers (documents, permissions); the screenshots group says whether capture_screen can use it',
   },
   // What status reads, by its own rule for starting each (status-sections.ts).
   statusGroup('power', ['power']),

@@ -15,11 +15,14 @@ const output = z.object({
 
 const input = z.object({});
 
+/** The title says it too (tool title and annotations): listing prunes. */
+const TITLE = 'List saved screenshots (prunes old ones)';
+
 export function registerListScreenshotFiles(server: McpServer, deps: WorkerDeps): RegisteredTool {
   return server.registerTool(
     'list_screenshot_files',
     {
-      title: 'List saved screenshots',
+      title: TITLE,
       description:
         'List the screenshots capture_screen and capture_active_window saved (newest first) with their paths, ' +
         'sizes and times. It prunes first: it deletes the saved screenshots older than SCREENSHOT_MAX_AGE_DAYS ' +
@@ -29,7 +32,13 @@ export function registerListScreenshotFiles(server: McpServer, deps: WorkerDeps)
       inputSchema: input,
       outputSchema: output,
       // Not read-only: listing prunes (deletes old screenshots of this server).
-      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
+      annotations: {
+        title: TITLE,
+        readOnlyHint: false,
+        destructiveHint: true,
+        idempotentHint: true,
+        openWorldHint: false,
+      },
     },
     async () => {
       try {
