@@ -249,4 +249,59 @@ describe('GNOME Shell writes only where the product tells it', () => {
     );
     await gnomeMethod(WRITES_TARGET);
   });
+
+  test('call_method cannot have GNOME Shell write where the client says: refused at low under allow * * * * *, nothing reaches it', async () => {
+    for (const [name, inSig] of [
+      ['Screenshot', 'bbs'],
+      ['ScreenshotArea', 'iiiibs'],
+    ] as const) {
+      await addMockMethod(bus, gnome, {
+        path: '/org/gnome/Shell/Screenshot',
+        interface: 'org.gnome.Shell.Screenshot',
+        name,
+        inSig,
+        outSig: 'bs',
+        code: `open(args[-1], "wb").write(b"x"); ret = (True, args[-1])`,
+      });
+    }
+    const rules = dirWith('rules-all', 0o700);
+    writeFileSync(join(rules, 'all.rules'), 'allow * * * * *\n');
+    const s = await connect(dirWith('gnome-generic', 0o700), { SAFETY_LEVEL: 'low', POLICY_DIRS: rules });
+    const target = join(root, 'victim.txt');
+    writeFileSync(target, 'the user file');
+    const base = {
+      bus: 'session',
+      service: 'org.gnome.Shell.Screenshot',
+      path: '/org/gnome/Shell/Screenshot',
+    };
+    const attempts = [
+      {
+        interface: 'org.gnome.Shell.Screenshot',
+        method: 'ScreenshotWindow',
+        args: [true, false, false, target],
+      },
+      { interface: 'org.gnome.Shell.Screenshot', method: 'Screenshot', args: [false, false, target] },
+      {
+        interface: 'org.gnome.Shell.Screenshot',
+        method: 'ScreenshotArea',
+        args: [0, 0, 1, 1, false, target],
+      },
+      // Without an interface the bus delivers it to whichever has the member.
+      { method: 'ScreenshotWindow', args: [true, false, false, target], signature: 'bbbs' },
+    ];
+    for (const a of attempts) {
+      const r = await callTool(s.client, 'call_method', { ...base, ...a });
+      assert.equal(errorName(r), 'dbus-mcp.POLICY_DENIED', `${a.method}: ${JSON.stringify(r.content)}`);
+      assert.match(toolError(r).message, /only capture_screen and capture_active_window send it/);
+    }
+    const calls = await mockCall(bus, gnome, 'GetCalls', '', []);
+    const reached = (calls[0] as [bigint, string, Variant[]][]).filter(([, , args]) =>
+      args.some((v) => v.value === target),
+    );
+    assert.deepEqual(reached, [], 'nothing with the client path reached GNOME Shell');
+    assert.equal(readFileSync(target, 'utf8'), 'the user file');
+    // The product's own route still works at this level.
+    const own = await callTool(s.client, 'capture_active_window');
+    assert.equal(own.isError, undefined, JSON.stringify(own.content));
+  });
 });

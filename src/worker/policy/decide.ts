@@ -7,6 +7,7 @@ import type { OperationKind } from './levels.js';
 import { levelAllows, lowestLevelAllowing } from './levels.js';
 import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import { resolveOperation } from './resolve.js';
+import { toolOnlyReason } from './tool-only.js';
 import type { Rule, RuleTarget } from './rules.js';
 import { describeRule, matchRules } from './rules.js';
 
@@ -99,6 +100,13 @@ export async function decide(
     if (op.raw) reason = `${reason} (called as ${op.raw.interface}.${op.raw.member})`;
     kind = c.kind === 'forbidden' || !req.kind ? c.kind : req.kind;
     classifiedBy = c.kind === 'forbidden' || !req.kind ? c.source : 'declared';
+    // A generic tool's request (no declared kind) may not send what only a task tool may.
+    const toolOnly = req.kind || kind === 'forbidden' ? undefined : toolOnlyReason(op);
+    if (toolOnly) {
+      kind = 'forbidden';
+      reason = toolOnly;
+      classifiedBy = 'floor';
+    }
   }
   const base = {
     kind,
