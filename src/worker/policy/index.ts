@@ -28,4 +28,5 @@ export { RateLimiter } from './rate-limit.js';
 export type { ConfirmFn, ConfirmOutcome } from './confirm.js';
 export { isSecretBearing } from './audit.js';
 export { propertyFloor } from './floor.js';
-export { protectedUnit, unitFromPath, unitObjectPath } from './units.js';
+export { mangleUnitName, unitFromPath, unitObjectPath } from './units-names.js';
+export { protectedUnit } from './units-protected.js';
