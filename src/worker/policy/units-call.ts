@@ -6,14 +6,7 @@
  */
 import { isVariant } from '../dbus/values/index.js';
 import type { ArgRole, Effect, SystemdMember } from './units-curated.js';
-import {
-  JOB_PATH_PREFIX,
-  fileNameOf,
-  isInvocationId,
-  isValidUnitName,
-  mangleUnitName,
-  unitFromPath,
-} from './units-names.js';
+import { JOB_PATH_PREFIX, fileNameOf, isValidUnitName, mangleUnitName, unitFromPath } from './units-names.js';
 
 /** One unit a call changes, as the call names it. `key` indexes the manager's answers. */
 export type UnitRef =
@@ -155,16 +148,17 @@ function fileRef(given: string, spec: SystemdMember): UnitRef | string {
   return { by: 'name', key: `name:${name}`, given, name, effect: 'file' };
 }
 
-/** The unit the object path of a call names, as far as it can be told without the manager. */
+/**
+ * The unit the object path of a call names, as far as the path tells (an escaped unit name); a path
+ * naming it otherwise (an invocation id) is for the manager to tell, and `/unit/self` is the caller's.
+ */
 function pathRef(path: string, effect: Effect): UnitRef | string {
   if (path.startsWith(JOB_PATH_PREFIX)) return { by: 'job', key: `job:${path}`, path, effect };
   const label = unitFromPath(path);
   if (label === undefined) return `cannot tell which unit ${path} is (not a systemd unit object path)`;
   if (label === 'self') return `${path} is the caller’s own unit (dbus-mcp’s)`;
-  if (isValidUnitName(label, 'loadable'))
-    return { by: 'path', key: `path:${path}`, path, name: label, effect };
-  if (isInvocationId(label)) return { by: 'path', key: `path:${path}`, path, effect };
-  return `cannot tell which unit ${path} names (${JSON.stringify(label)} is not a unit name systemd loads)`;
+  const name = isValidUnitName(label, 'loadable') ? label : undefined;
+  return { by: 'path', key: `path:${path}`, path, ...(name !== undefined ? { name } : {}), effect };
 }
 
 /**

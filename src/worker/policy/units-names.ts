@@ -147,13 +147,6 @@ export function unitFromPath(path: string): string | undefined {
   return Buffer.from(bytes).toString('latin1');
 }
 
-/** True for a 128-bit id in hex (32 digits): a unit path may name a unit by its invocation id. */
-export function isInvocationId(label: string): boolean {
-  return (
-    /^[0-9a-fA-F]{32}$/.test(label) || /^[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}$/.test(label)
-  );
-}
-
 /** The object path systemd gives a unit (`nginx.service` → `/org/freedesktop/systemd1/unit/nginx_2eservice`). */
 export function unitObjectPath(unit: string): string {
   let out = '';
