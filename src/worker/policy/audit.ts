@@ -29,7 +29,11 @@ export function isSecretBearing(iface: string, member: string): boolean {
 const MAX_ARGS_CHARS = 512;
 
 /** Arguments as they go into the audit line: redacted when secret-bearing, else JSON cut to a bound. */
-export function auditArgs(args: unknown[] | undefined, secret: boolean): string | undefined {
+export function auditArgs(
+  args: unknown[] | undefined,
+  secret: boolean,
+  maxChars = MAX_ARGS_CHARS,
+): string | undefined {
   if (args === undefined) return undefined;
   if (secret) return `[redacted: ${args.length} argument(s)]`;
   let text: string;
@@ -40,7 +44,7 @@ export function auditArgs(args: unknown[] | undefined, secret: boolean): string 
   } catch {
     text = '[unserialisable]';
   }
-  return text.length > MAX_ARGS_CHARS ? `${text.slice(0, MAX_ARGS_CHARS)}… (${text.length} chars)` : text;
+  return text.length > maxChars ? `${text.slice(0, maxChars)}… (${text.length} chars)` : text;
 }
 
 export interface AuditRecord {

@@ -5,8 +5,9 @@ import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { AuditRecord } from './audit.js';
 import { auditArgs, isSecretBearing, writeAudit } from './audit.js';
+import { argumentsDigest, confirmationKey } from './confirm-key.js';
 import type { ClassificationSource } from './classify.js';
-import type { ConfirmFn, ConfirmOutcome } from './confirm.js';
+import type { ConfirmFn, ConfirmOutcome, ConfirmQuestion } from './confirm.js';
 import { askHuman, parseAskKinds } from './confirm.js';
 import type { Decision } from './decide.js';
 import { decide } from './decide.js';
@@ -293,7 +294,12 @@ export class PolicyEngine {
     );
   }
 
-  #question(req: OperationRequest, d: Decision): string {
+  /**
+   * The question for the human and the key its answer is bound to. The key hashes the full
+   * operation (confirm-key.ts); the text shows the arguments cut or redacted as the audit line does,
+   * and then says so and gives a digest of the full ones.
+   */
+  #question(req: OperationRequest, d: Decision): ConfirmQuestion {
     const op = d.op;
     const iface = op?.interface ?? req.interface ?? '';
     const what =
@@ -302,8 +308,19 @@ export class PolicyEngine {
         : op?.access === 'call' || !op
           ? `call ${iface}.${op?.member ?? req.member}`
           : `read ${iface}.${op.member}`;
-    const args = auditArgs(req.args, this.#secret(req, d));
+    const secret = this.#secret(req, d);
+    const args = auditArgs(req.args, secret);
+    const full = auditArgs(req.args, false, Infinity);
+    const digest = argumentsDigest(req, op);
+    const note = secret
+      ? ` (arguments not shown; digest of the full arguments ${digest})`
+      : args !== full
+        ? ` (arguments shown cut to ${args?.length ?? 0} of ${full?.length ?? 0} characters; digest of the full arguments ${digest})`
+        : '';
     const target = req.destination ? ` on ${req.destination} ${req.path} (${req.bus} bus)` : '';
-    return `Allow the AI client ${this.#clientId} to ${what}${target}${args ? ` with ${args}` : ''}? (kind: ${d.kind}${d.rule ? `, rule ${d.rule.source}` : ''})`;
+    return {
+      question: `Allow the AI client ${this.#clientId} to ${what}${target}${args ? ` with ${args}${note}` : ''}? (kind: ${d.kind}${d.rule ? `, rule ${d.rule.source}` : ''})`,
+      key: confirmationKey(req, op),
+    };
   }
 }

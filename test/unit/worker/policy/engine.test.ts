@@ -166,7 +166,7 @@ describe('PolicyEngine (static, no bus)', () => {
     it('refuses when the human declines', async () => {
       const { e } = engine(ask);
       const questions: string[] = [];
-      const auth = await e.authorize(NOTIFY, { confirm: async (q) => (questions.push(q), false) });
+      const auth = await e.authorize(NOTIFY, { confirm: async (q) => (questions.push(q.question), false) });
       assert.equal(auth.allowed, false);
       assert.match(auth.reason, /declined/);
       assert.match(questions[0] ?? '', /client-7 to call org\.freedesktop\.Notifications\.Notify/);
@@ -185,6 +185,47 @@ describe('PolicyEngine (static, no bus)', () => {
       assert.equal(auth.allowed, false);
       assert.match(auth.reason, /did not answer in time/);
       assert.ok(Date.now() - started >= 900, 'Date.now() - started >= 900');
+    });
+    it('binds the answer to the full operation, not to the text shown (issue 12 §5)', async () => {
+      const { e } = engine(ask);
+      const asked: { question: string; key: string }[] = [];
+      const confirm = async (q: { question: string; key: string }) => (asked.push(q), false);
+      const long = (tail: string) => ({
+        ...NOTIFY,
+        args: ['app', 0, '', 'title', `${'x'.repeat(600)}${tail}`, [], {}, -1],
+      });
+      await e.authorize(long('rm -rf ~'), { confirm });
+      await e.authorize(long('harmless'), { confirm });
+      await e.authorize(long('harmless'), { confirm });
+      const [a, b, c] = asked;
+      assert.ok(a && b && c);
+      assert.equal(
+        a.question.split(' (arguments')[0],
+        b.question.split(' (arguments')[0],
+        'the texts agree up to the cut',
+      );
+      assert.notEqual(a.key, b.key, 'operations that differ after the cut have different keys');
+      assert.equal(b.key, c.key, 'the same operation has the same key');
+      assert.match(
+        a.question,
+        /arguments shown cut to \d+ of \d+ characters; digest of the full arguments sha256:[0-9a-f]{16}/,
+      );
+      assert.notEqual(a.question, b.question, 'the digests differ');
+      // Secret-bearing arguments are not shown, but count in the key in full.
+      const secret = (pw: string): OperationRequest => ({
+        ...NOTIFY,
+        destination: 'org.freedesktop.secrets',
+        path: '/org/freedesktop/secrets/collection/login',
+        interface: 'org.freedesktop.Secret.Collection',
+        member: 'CreateItem',
+        args: [pw],
+      });
+      const { e: e2 } = engine({ ASK_KINDS: 'call', SAFETY_LEVEL: 'low', CONFIRM_TIMEOUT_MS: '1000' });
+      const seen: { question: string; key: string }[] = [];
+      await e2.authorize(secret('one'), { confirm: async (q) => (seen.push(q), false) });
+      await e2.authorize(secret('two'), { confirm: async (q) => (seen.push(q), false) });
+      assert.match(seen[0]?.question ?? '', /redacted: 1 argument\(s\)\] \(arguments not shown; digest/);
+      assert.notEqual(seen[0]?.key, seen[1]?.key);
     });
     it('an ask rule opens beyond the level, with confirmation', async () => {
       const { e } = engine({}, 'ask session com.example.App');
