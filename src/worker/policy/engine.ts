@@ -13,8 +13,14 @@ import type { Decision } from './decide.js';
 import { decide } from './decide.js';
 import type { OperationKind } from './levels.js';
 import { levelAllows } from './levels.js';
-import type { PolicyState } from './rate-limit.js';
-import { RateLimiter, limitsFromConfig } from './rate-limit.js';
+import type { PolicyState, ServiceRate } from './rate-limit.js';
+import {
+  RateLimiter,
+  bucketFor,
+  limitsFromConfig,
+  localServiceRate,
+  serviceLimitedMessage,
+} from './rate-limit.js';
 import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import type { Rule } from './rules.js';
 import { describeRule } from './rules.js';
@@ -75,6 +81,11 @@ export interface PolicyEngineOptions {
   rules: Rule[];
   state?: PolicyState;
   onStateChange?: (s: PolicyState) => void;
+  /**
+   * The service-wide rate limit (all clients of one `serve`): the supervisor's, asked over IPC.
+   * Absent: this process is its own service (direct mode) and keeps those buckets itself.
+   */
+  serviceRate?: ServiceRate;
   /** Clock for the rate limits (tests). */
   now?: () => number;
 }
@@ -96,6 +107,8 @@ export class PolicyEngine {
   readonly #clientId: string;
   readonly #onStateChange: ((s: PolicyState) => void) | undefined;
   readonly #limiter: RateLimiter;
+  readonly #serviceRate: ServiceRate;
+  readonly #localService: ReturnType<typeof localServiceRate> | undefined;
   #config: Config;
   #rules: Rule[];
   #askKinds: Set<OperationKind>;
@@ -108,6 +121,8 @@ export class PolicyEngine {
     this.#rules = opts.rules;
     this.#askKinds = parseAskKinds(opts.config.ASK_KINDS);
     this.#limiter = new RateLimiter(limitsFromConfig(opts.config), { state: opts.state, now: opts.now });
+    this.#localService = opts.serviceRate ? undefined : localServiceRate(opts.config, opts.now);
+    this.#serviceRate = opts.serviceRate ?? (this.#localService as ReturnType<typeof localServiceRate>).rate;
   }
 
   get level(): SafetyLevel {
@@ -120,6 +135,7 @@ export class PolicyEngine {
     this.#config = config;
     this.#rules = rules;
     this.#limiter.setLimits(limitsFromConfig(config));
+    this.#localService?.setConfig(config);
   }
 
   state(): PolicyState {
@@ -234,6 +250,19 @@ export class PolicyEngine {
         code: 'RATE_LIMITED',
         retryAfterMs: taken.retryAfterMs,
       });
+    }
+    // Then the service-wide bucket (all clients together): reconnecting gains nothing beyond it.
+    const bucket = bucketFor(d.kind);
+    if (bucket) {
+      const service = await this.#serviceRate(bucket, ctx.signal);
+      if (!service.ok) {
+        if (taken.bucket) this.#limiter.refund(taken.bucket);
+        return refuse(`${d.reason}; ${serviceLimitedMessage(bucket, service)}`, {
+          code: 'RATE_LIMITED',
+          retryAfterMs: service.retryAfterMs,
+          hint: `retry after ${service.retryAfterMs} ms`,
+        });
+      }
     }
     if (taken.bucket) this.#onStateChange?.(this.#limiter.state());
 

@@ -23,7 +23,7 @@ export type {
   PreparedMessage,
   ResolvedOperation,
 } from './resolve.js';
-export type { PolicyState, RateLimits } from './rate-limit.js';
+export type { PolicyState, RateLimits, ServiceRate, ServiceRateAnswer } from './rate-limit.js';
 export { RateLimiter } from './rate-limit.js';
 export type { ConfirmFn, ConfirmOutcome } from './confirm.js';
 export { isSecretBearing } from './audit.js';

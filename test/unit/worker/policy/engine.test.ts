@@ -310,3 +310,52 @@ describe('PolicyEngine (static, no bus)', () => {
     );
   });
 });
+
+describe('the service-wide rate limit (issue 12 §6)', () => {
+  it('is asked for every allowed non-read operation, never for reads; a refusal gives back the client’s token', async () => {
+    const asked: string[] = [];
+    let open = true;
+    const { log } = memoryLogger();
+    const e = new PolicyEngine({
+      config: testConfig({ RATE_LIMIT_NOTIFY: '2' }),
+      log,
+      clientId: 'c',
+      rules: [],
+      serviceRate: async (bucket) => {
+        asked.push(bucket);
+        return open ? { ok: true } : { ok: false, limit: 5, retryAfterMs: 1234 };
+      },
+    });
+    const read: OperationRequest = {
+      ...NOTIFY,
+      interface: 'org.freedesktop.Notifications',
+      member: 'GetCapabilities',
+      args: [],
+    };
+    assert.equal((await e.authorize(read)).allowed, true);
+    assert.deepEqual(asked, [], 'reads ask nobody');
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    open = false;
+    const refused = await e.authorize(NOTIFY);
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.code, 'RATE_LIMITED');
+    assert.equal(refused.retryAfterMs, 1234);
+    assert.match(
+      refused.reason,
+      /at most 5 notify operations per minute for all clients of this server together/,
+    );
+    open = true;
+    // The refused operation gave its per-client token back: the client's bucket of 2 still has one.
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    assert.equal((await e.authorize(NOTIFY)).allowed, false, 'and then the client’s own limit');
+    assert.deepEqual(asked, ['notify', 'notify', 'notify']);
+  });
+
+  it('in direct mode the process is its own service: RATE_LIMIT_SERVICE_* apply without a supervisor', async () => {
+    const { e } = engine({ RATE_LIMIT_NOTIFY: '10', RATE_LIMIT_SERVICE_NOTIFY: '1' });
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    const second = await e.authorize(NOTIFY);
+    assert.equal(second.code, 'RATE_LIMITED');
+    assert.match(second.reason, /all clients of this server together/);
+  });
+});
