@@ -667,3 +667,30 @@ describe('systemd changes judged by what the manager says', () => {
     assert.deepEqual(w.reached, [], 'b is running: starting a does not start it, nor c');
   });
 });
+
+describe('the session and systemd’s daemons', () => {
+  it('ending sessions through logind is changing the session scope: refused', () => {
+    for (const m of ['TerminateSession', 'KillSession', 'TerminateUser', 'KillUser', 'TerminateSeat']) {
+      assert.equal(kindOf('org.freedesktop.login1.Manager', m, { args: ['2'] }), 'forbidden', m);
+    }
+    assert.equal(kindOf('org.freedesktop.login1.Session', 'Terminate', { args: [] }), 'forbidden');
+    assert.equal(kindOf('org.freedesktop.login1.User', 'Kill', { args: ['all', 9] }), 'forbidden');
+    assert.equal(kindOf('org.freedesktop.login1.Manager', 'ListSessions'), 'read');
+    assert.equal(kindOf('org.freedesktop.login1.Session', 'Lock', { args: [] }), 'system_change');
+  });
+
+  it('machined shells, portabled attachments and sysupdated updates run code: refused', () => {
+    for (const [iface, m] of [
+      ['org.freedesktop.machine1.Manager', 'OpenMachineShell'],
+      ['org.freedesktop.machine1.Machine', 'OpenLogin'],
+      ['org.freedesktop.machine1.Manager', 'CopyToMachine'],
+      ['org.freedesktop.portable1.Manager', 'AttachImage'],
+      ['org.freedesktop.portable1.Image', 'ReattachWithExtensions'],
+      ['org.freedesktop.sysupdate1.Target', 'Update'],
+      ['org.freedesktop.machine1.Manager', 'SomethingNew'],
+    ]) {
+      assert.equal(kindOf(iface as string, m as string, { args: [] }), 'forbidden', `${iface}.${m}`);
+    }
+    assert.equal(kindOf('org.freedesktop.machine1.Manager', 'ListMachines'), 'read');
+  });
+});
