@@ -121,11 +121,12 @@ export async function decide(
     member: op.member,
   };
   // A unit a systemd call changes also matches rules written for its object path (one rule per unit).
-  const unitPaths = unitRulePaths(op);
-  const targets = [main, ...unitPaths.map((path) => ({ ...main, path }))];
-  const unitPath = unitPaths[0];
+  const units = unitRulePaths(op);
+  const unitTargets = units.paths.map((path) => ({ ...main, path }));
+  const targets = units.single ? [main, ...unitTargets] : [main];
+  const unitPath = units.single ? units.paths[0] : undefined;
   const raw = op.raw ? [{ ...main, interface: op.raw.interface, member: op.raw.member }] : [];
-  const match = matchRules(o.rules, targets, raw);
+  const match = matchRules(o.rules, targets, [...raw, ...(units.single ? [] : unitTargets)]);
   if (match.deny) {
     return {
       ...base,

@@ -266,12 +266,13 @@ export function unitChangeReason(entry: CuratedInterface, input: UnitCallInput):
 /**
  * Object paths of the units a systemd call changes (their names normalised, and their Id as the
  * manager said), so that a rule written for a unit's path also covers the Manager methods naming it.
+ * `single` is false when the call changes several units: a rule for one of them then denies but
+ * does not allow (it would otherwise open the others too).
  */
-export function unitRulePaths(input: UnitCallInput): string[] {
+export function unitRulePaths(input: UnitCallInput): { paths: string[]; single: boolean } {
   const reading = systemdCallOf(input.interface, input);
-  if (!reading?.ok) return [];
-  const paths = reading.call.refs.flatMap((ref) =>
-    namesOf(ref, input.systemd?.refs[ref.key]).map(unitObjectPath),
-  );
-  return [...new Set(paths)].filter((p) => p !== input.path);
+  if (!reading?.ok) return { paths: [], single: false };
+  const { refs } = reading.call;
+  const paths = refs.flatMap((ref) => namesOf(ref, input.systemd?.refs[ref.key]).map(unitObjectPath));
+  return { paths: [...new Set(paths)].filter((p) => p !== input.path), single: refs.length === 1 };
 }

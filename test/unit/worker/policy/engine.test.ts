@@ -359,3 +359,47 @@ describe('the service-wide rate limit (issue 12 §6)', () => {
     assert.match(second.reason, /all clients of this server together/);
   });
 });
+
+describe('rules on a unit’s object path', () => {
+  const SD = {
+    bus: 'system',
+    destination: 'org.freedesktop.systemd1',
+    path: '/org/freedesktop/systemd1',
+    interface: 'org.freedesktop.systemd1.Manager',
+    access: 'call',
+  } as const;
+  const NGINX = 'allow system org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/nginx_2eservice';
+
+  it('open the Manager methods naming that one unit, whatever its spelling', async () => {
+    const { e } = engine({}, NGINX);
+    for (const unit of ['nginx', 'nginx.service']) {
+      const auth = await e.authorize({ ...SD, member: 'RestartUnit', args: [unit, 'replace'] });
+      assert.equal(auth.allowed, true, `${unit}: ${auth.reason}`);
+    }
+    assert.equal(
+      (await e.authorize({ ...SD, member: 'RestartUnit', args: ['apache2.service', 'replace'] })).allowed,
+      false,
+    );
+  });
+
+  it('do not open a call that changes other units too, but a deny holds for it', async () => {
+    const { e } = engine({}, NGINX);
+    const many = await e.authorize({
+      ...SD,
+      member: 'EnqueueUnitJobMany',
+      args: [['nginx.service', 'apache2.service'], 'restart', 'replace', 0],
+    });
+    assert.equal(many.allowed, false, many.reason);
+    const { e: denied } = engine(
+      {},
+      `allow * * * * *\ndeny system org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/nginx_2eservice`,
+    );
+    const replace = await denied.authorize({
+      ...SD,
+      member: 'StartUnitReplace',
+      args: ['apache2.service', 'nginx.service', 'replace'],
+    });
+    assert.equal(replace.allowed, false);
+    assert.match(replace.reason, /refused by operator rule/);
+  });
+});
