@@ -134,6 +134,7 @@ export async function askSystemd(
   if (!reading?.ok || reading.call.refs.length === 0 || refusedOnItsFace(reading.call)) return undefined;
   const asker = new Asker(conn, op.destination, signal);
   const answers: SystemdAnswers = { refs: {}, units: {}, truncated: false };
+  if (reading.call.refs.length > MAX_UNITS_ASKED) return { ...answers, truncated: true };
   const remember = (facts: UnitFacts | null, name?: string): void => {
     if (name !== undefined) answers.units[name] = facts;
     if (facts) for (const n of facts.names) answers.units[n] = facts;
