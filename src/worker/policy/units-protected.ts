@@ -56,7 +56,7 @@ export const POWER_UNITS: readonly string[] = [
   'debug-shell.service',
 ];
 
-/** Units whose change is forbidden: the bus, logins, logs, remote access, the network, the desktop session, dbus-mcp. */
+/** Units whose change is forbidden: the bus, logins, logs, remote access, the network, the desktop session, software updates, dbus-mcp. */
 export const PROTECTED_UNITS: readonly string[] = [
   'dbus.service',
   'dbus.socket',
@@ -114,6 +114,15 @@ export const PROTECTED_UNITS: readonly string[] = [
   'user@*.service',
   'user-runtime-dir@*.service',
   'dbus-mcp*',
+  // Package and firmware updates: starting one installs software (package management).
+  'apt-daily*',
+  'unattended-upgrades*',
+  'packagekit*',
+  'fwupd*',
+  'dnf-*',
+  'yum-*',
+  'snapd*',
+  'flatpak-system-helper.service',
   ...POWER_UNITS,
 ];
 

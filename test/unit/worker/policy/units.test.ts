@@ -125,6 +125,10 @@ describe('systemd unit names as systemd reads them', () => {
       'org.gnome.Shell@wayland.service',
       'systemd-cryptsetup@root.service',
       'DBUS.SERVICE',
+      'apt-daily-upgrade.service',
+      'fwupd-offline-update.service',
+      'packagekit-offline-update.service',
+      'debug-shell.service',
     ]) {
       assert.ok(protectedUnit(n), n);
     }
