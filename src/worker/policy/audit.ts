@@ -17,6 +17,8 @@ const SECRET_INTERFACES = [
   'org.freedesktop.networkmanager.secretagent',
   'org.freedesktop.udisks2.encrypted',
   'org.freedesktop.accounts',
+  // homed's calls carry the user's password (Activate, Unlock, ChangePassword…).
+  'org.freedesktop.home1',
 ];
 
 /** True when argument values of this member must not reach the log. */

@@ -14,10 +14,17 @@ const LOGIND_POWER =
   'HibernateWithFlags HybridSleep HybridSleepWithFlags SuspendThenHibernate SuspendThenHibernateWithFlags Sleep ' +
   'ScheduleShutdown SetRebootParameter SetRebootToFirmwareSetup SetRebootToBootLoaderMenu SetRebootToBootLoaderEntry';
 
-/** Ending sessions: the session scope and the user's slice, which systemd itself may not be asked to stop. */
-const LOGIND_END_SESSIONS = 'KillSession KillUser TerminateSession TerminateUser TerminateSeat';
+/**
+ * Ending sessions: the session scope and the user's slice, which systemd itself may not be asked to
+ * stop. Releasing a session ends it too (logind stops or abandons its scope and forgets it).
+ */
+const LOGIND_END_SESSIONS =
+  'KillSession KillUser TerminateSession TerminateUser TerminateSeat ReleaseSession';
 const END_SESSIONS =
   'ends login sessions (their scopes and the user’s slice; the session itself is never changed)';
+/** Lingering is whether a user's service manager (user@UID.service, a protected unit) runs without a session. */
+const LINGER =
+  'starts or stops a user’s service manager (user@UID.service, a protected unit): lingering is changed by the administrator';
 
 export const SYSTEM_INTERFACES: CuratedInterface[] = [
   {
@@ -32,13 +39,15 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
       ...m(
         'system_change',
         'CancelScheduledShutdown SetWallMessage Inhibit LockSession UnlockSession LockSessions UnlockSessions ' +
-          'ActivateSession ActivateSessionOnSeat AttachDevice FlushDevices SetUserLinger CreateSession ' +
-          'CreateSessionWithPIDFD ReleaseSession',
+          'ActivateSession ActivateSessionOnSeat AttachDevice FlushDevices CreateSession CreateSessionWithPIDFD',
       ),
-      ...m('forbidden', `${LOGIND_POWER} ${LOGIND_END_SESSIONS}`),
+      ...m('forbidden', `${LOGIND_POWER} ${LOGIND_END_SESSIONS} SetUserLinger`),
     },
     forbiddenReason: 'power operation (logind)',
-    forbiddenReasons: Object.fromEntries(LOGIND_END_SESSIONS.split(' ').map((n) => [n, END_SESSIONS])),
+    forbiddenReasons: {
+      ...Object.fromEntries(LOGIND_END_SESSIONS.split(' ').map((n) => [n, END_SESSIONS])),
+      SetUserLinger: LINGER,
+    },
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },

@@ -31,6 +31,8 @@ export interface SystemdMember {
 const POWER = 'power operation (systemd: this ends, reboots or replaces the running system or manager)';
 const CODE =
   'arbitrary code execution (systemd: transient units, the manager environment and linked unit files run code)';
+const MOUNT =
+  'arbitrary code execution (systemd: a directory or image mounted into a running service replaces the files it runs and reads)';
 const ALL_UNITS = 'a change to every unit or job at once, protected ones included';
 const TARGETS = 'a change to a target (targets are how power, isolation and the session are expressed)';
 
@@ -79,8 +81,8 @@ const MANAGER: Record<string, SystemdMember> = {
   ThawUnit: unit('change', 's', ['unit']),
   ResetFailedUnit: unit('change', 's', ['unit']),
   SetUnitProperties: unit('change', 'sba(sv)', ['unit', '-', 'props']),
-  BindMountUnit: unit('change', 'sssbb', ['unit', '-', '-', '-', '-']),
-  MountImageUnit: unit('change', 'sssbba(ss)', ['unit', '-', '-', '-', '-', '-']),
+  BindMountUnit: forbidden(MOUNT),
+  MountImageUnit: forbidden(MOUNT),
   RefUnit: unit('change', 's', ['unit']),
   UnrefUnit: unit('change', 's', ['unit']),
   AttachProcessesToUnit: unit('change', 'ssau', ['unit', '-', 'pids']),
@@ -161,8 +163,8 @@ export const SYSTEMD_MEMBERS: Readonly<Record<string, Readonly<Record<string, Sy
   'org.freedesktop.systemd1.Service': {
     ...PROCESSES,
     DumpFileDescriptorStore: read,
-    BindMount: unit('change', 'ssbb', ['-', '-', '-', '-']),
-    MountImage: unit('change', 'ssbba(ss)', ['-', '-', '-', '-', '-']),
+    BindMount: forbidden(MOUNT),
+    MountImage: forbidden(MOUNT),
   },
   'org.freedesktop.systemd1.Socket': PROCESSES,
   'org.freedesktop.systemd1.Mount': PROCESSES,

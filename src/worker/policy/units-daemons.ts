@@ -58,4 +58,41 @@ export const SYSTEMD_DAEMON_INTERFACES: CuratedInterface[] = [
     writeDefault: 'forbidden',
     unknown: 'forbidden',
   },
+  {
+    name: 'org.freedesktop.import1.*',
+    methods: {
+      ...m('read', 'ListTransfers ListTransfersEx ListImages'),
+      ...m('system_change', 'CancelTransfer Cancel'),
+    },
+    forbiddenReason:
+      'package management (systemd-importd: a pulled or imported image becomes a machine, a portable service or a system extension)',
+    writeDefault: 'forbidden',
+    unknown: 'forbidden',
+  },
+  {
+    name: 'org.freedesktop.home1.*',
+    methods: {
+      ...m(
+        'read',
+        'GetHomeByName GetHomeByUID GetUserRecordByName GetUserRecordByUID ListHomes GetUserRecord ListSigningKeys GetSigningKey',
+      ),
+      ...m(
+        'system_change',
+        'ActivateHome ActivateHomeIfReferenced LockHome UnlockHome LockAllHomes AcquireHome RefHome ' +
+          'RefHomeUnrestricted ReleaseHome Rebalance Activate ActivateIfReferenced Lock Unlock Acquire Ref ' +
+          'RefUnrestricted Release',
+      ),
+      ...m('forbidden', 'DeactivateHome DeactivateAllHomes Deactivate'),
+    },
+    forbiddenReason:
+      'account change (systemd-homed: creating, removing, changing or checking the password of a user and their home)',
+    forbiddenReasons: Object.fromEntries(
+      ['DeactivateHome', 'DeactivateAllHomes', 'Deactivate'].map((n) => [
+        n,
+        'ends login sessions (systemd-homed: a deactivated home is unmounted under its user)',
+      ]),
+    ),
+    writeDefault: 'forbidden',
+    unknown: 'forbidden',
+  },
 ];

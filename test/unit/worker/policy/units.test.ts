@@ -158,8 +158,6 @@ describe('systemd changes judged by name (no manager to ask)', () => {
     ['ThawUnit', (u) => [u]],
     ['ResetFailedUnit', (u) => [u]],
     ['SetUnitProperties', (u) => [u, true, [['MemoryMax', 1]]]],
-    ['BindMountUnit', (u) => [u, '/a', '/b', false, true]],
-    ['MountImageUnit', (u) => [u, '/a', '/b', false, true, []]],
     ['RefUnit', (u) => [u]],
     ['UnrefUnit', (u) => [u]],
     ['AttachProcessesToUnit', (u) => [u, '', []]],
@@ -681,6 +679,65 @@ describe('the session and systemd’s daemons', () => {
     assert.equal(kindOf('org.freedesktop.login1.User', 'Kill', { args: ['all', 9] }), 'forbidden');
     assert.equal(kindOf('org.freedesktop.login1.Manager', 'ListSessions'), 'read');
     assert.equal(kindOf('org.freedesktop.login1.Session', 'Lock', { args: [] }), 'system_change');
+  });
+
+  it('releasing a session ends it; lingering starts or stops a user manager: refused', () => {
+    const release = judge('org.freedesktop.login1.Manager', 'ReleaseSession', { args: ['3'] });
+    assert.equal(release.kind, 'forbidden');
+    assert.match(release.reason, /ends login sessions/);
+    for (const enable of [true, false]) {
+      const linger = judge('org.freedesktop.login1.Manager', 'SetUserLinger', {
+        args: [1001, enable, false],
+      });
+      assert.equal(linger.kind, 'forbidden');
+      assert.match(linger.reason, /user@UID\.service/);
+    }
+    assert.equal(kindOf('org.freedesktop.login1.Manager', 'LockSessions', { args: [] }), 'system_change');
+  });
+
+  it('a directory or image mounted into a running unit is code execution, whatever the unit', () => {
+    for (const u of ['nginx.service', 'syncthing.service', 'sshd.service']) {
+      const r = judge(SD, 'BindMountUnit', { args: [u, '/home/me/bin', '/usr/bin', false, true] });
+      assert.equal(r.kind, 'forbidden', u);
+      assert.match(r.reason, /code execution/, u);
+      assert.equal(
+        kindOf(SD, 'MountImageUnit', { args: [u, '/tmp/x.raw', '/opt', false, true, []] }),
+        'forbidden',
+      );
+    }
+    for (const m of ['BindMount', 'MountImage']) {
+      assert.equal(
+        kindOf('org.freedesktop.systemd1.Service', m, { path: unitObjectPath('nginx.service'), args: [] }),
+        'forbidden',
+        m,
+      );
+    }
+  });
+
+  it('importd images and homed accounts: pulls, imports and account changes refused, reads stay reads', () => {
+    for (const [iface, m] of [
+      ['org.freedesktop.import1.Manager', 'PullRaw'],
+      ['org.freedesktop.import1.Manager', 'PullTarEx'],
+      ['org.freedesktop.import1.Manager', 'ImportTar'],
+      ['org.freedesktop.import1.Manager', 'ImportFileSystemEx'],
+      ['org.freedesktop.import1.Manager', 'ExportRaw'],
+      ['org.freedesktop.home1.Manager', 'CreateHome'],
+      ['org.freedesktop.home1.Manager', 'CreateHomeEx'],
+      ['org.freedesktop.home1.Manager', 'RemoveHome'],
+      ['org.freedesktop.home1.Manager', 'ChangePasswordHome'],
+      ['org.freedesktop.home1.Manager', 'AuthenticateHome'],
+      ['org.freedesktop.home1.Manager', 'UpdateHomeEx'],
+      ['org.freedesktop.home1.Manager', 'DeactivateAllHomes'],
+      ['org.freedesktop.home1.Home', 'Remove'],
+      ['org.freedesktop.home1.Home', 'Deactivate'],
+      ['org.freedesktop.home1.Home', 'SomethingNew'],
+    ]) {
+      assert.equal(kindOf(iface as string, m as string, { args: [] }), 'forbidden', `${iface}.${m}`);
+    }
+    assert.equal(kindOf('org.freedesktop.import1.Manager', 'ListTransfers'), 'read');
+    assert.equal(kindOf('org.freedesktop.import1.Transfer', 'Cancel', { args: [] }), 'system_change');
+    assert.equal(kindOf('org.freedesktop.home1.Manager', 'ListHomes'), 'read');
+    assert.equal(kindOf('org.freedesktop.home1.Manager', 'LockHome', { args: ['me'] }), 'system_change');
   });
 
   it('machined shells, portabled attachments and sysupdated updates run code: refused', () => {
