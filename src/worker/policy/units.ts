@@ -160,6 +160,9 @@ function unitReason(
   dependency: boolean,
 ): string | undefined {
   for (const n of names) {
+    // The spelling as given, too: `Rescue.Service` is no unit systemd knows, but it is not let through as one.
+    const spelled = spellingReason(n, effect);
+    if (spelled) return spelled;
     const power = powerUnit(n);
     if (power && (!dependency || effect === 'start' || effect === 'restart')) {
       return `${VERB[effect]} ${n}: a power operation (matches ${power})`;
@@ -186,6 +189,24 @@ function unitReason(
       }
     }
   }
+  return undefined;
+}
+
+/**
+ * `Rescue.Service` is no unit systemd knows (types are lower case; `systemctl` would make it
+ * `Rescue.Service.service`), but a spelling of a protected or power unit, or of a type that may not
+ * change (`SESSION.SLICE`), is never let through.
+ */
+function spellingReason(name: string, effect: Effect): string | undefined {
+  const [, stem, type] = /^(.+)\.([A-Za-z]+)\.service$/.exec(name) ?? [];
+  if (stem === undefined || type === undefined) return undefined;
+  const spelled = `${stem}.${type.toLowerCase()}`;
+  const spelledType = unitType(spelled);
+  if (spelledType === undefined) return undefined;
+  const hit = powerUnit(spelled) ?? protectedUnit(spelled);
+  if (hit) return `${VERB[effect]} ${name}: spelled like ${hit}, a protected unit`;
+  if (!CHANGEABLE_TYPES.has(spelledType))
+    return `${VERB[effect]} ${name}: spelled like a ${spelledType} unit`;
   return undefined;
 }
 

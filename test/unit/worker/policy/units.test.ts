@@ -194,6 +194,8 @@ describe('systemd changes judged by name (no manager to ask)', () => {
     'swapfile.swap',
     '/home',
     '/dev/sda',
+    'SESSION.SLICE',
+    'Home.Mount',
   ];
   const PROTECTED = [
     'systemd-exit.service',
@@ -208,6 +210,9 @@ describe('systemd changes judged by name (no manager to ask)', () => {
     'user@0.service',
     'dbus-mcp-standalone.service',
     'DBUS-MCP-STANDALONE.SOCKET',
+    'Rescue.Service',
+    'SSHD.SOCKET',
+    'Poweroff.Target',
     'initrd-cleanup.service',
   ];
 
