@@ -1,7 +1,7 @@
 /**
  * What a human's confirmation is bound to: the full canonical operation — bus, resolved destination
- * (its owner), path, interface, member, signature and every argument in full, as the D-Bus values
- * that will be sent — hashed. An answer given for one operation fits no other, however alike the
+ * (its owner), path, interface, member, signature, whether it may start the service, and every
+ * argument in full, as the D-Bus values that will be sent — hashed. An answer given for one operation fits no other, however alike the
  * text shown for them (arguments are cut and secrets redacted in the question, never in the key).
  */
 import { createHash } from 'node:crypto';
@@ -39,6 +39,8 @@ export function canonicalOperation(req: OperationRequest, op: ResolvedOperation 
     judgedAs: op ? `${op.interface}.${op.member}` : undefined,
     kind: req.kind ?? null,
     signature: message?.signature ?? req.signature ?? null,
+    // Whether the call may start the service is part of what it does.
+    autoStart: req.autoStart === true,
     args: canonicalValue(message ? message.body : (req.args ?? [])),
   };
 }
