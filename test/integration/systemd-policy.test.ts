@@ -342,6 +342,18 @@ const ATTACKS: [Attempt, Attempt | undefined][] = [
     },
     undefined,
   ],
+  [
+    {
+      what: 'bind-mount into an ordinary service',
+      method: 'BindMountUnit',
+      args: ['demo.service', '/tmp', '/usr/bin', false, true],
+    },
+    undefined,
+  ],
+  [
+    { what: 'rescue with its suffix in capitals', method: 'StartUnit', args: ['Rescue.Service', 'replace'] },
+    undefined,
+  ],
   [{ what: 'ref a target', method: 'RefUnit', args: ['multi-user.target'] }, undefined],
   [
     { what: 'move sshd’s process', method: 'AttachProcessesToUnit', args: ['demo.service', '', [4242]] },
