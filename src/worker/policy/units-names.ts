@@ -93,12 +93,15 @@ export type Mangled = { ok: true; name: string; changed: boolean } | { ok: false
  * What systemd's `unit_name_mangle` (as `systemctl start NAME` uses it) makes of a loose name: a
  * valid name stays; `/dev/…` and `/sys/…` become `.device` units, other absolute paths `.mount`
  * units; otherwise `/` becomes `-`, invalid characters are escaped `\xNN`, and a name without a type
- * suffix gets `.service`. An empty name (which the manager reads as "the caller's own unit") and a
- * glob are refused, as is a result systemd would not accept.
+ * suffix gets `.service`. An empty name (which the manager reads as "the caller's own unit"), `self`
+ * (as `/unit/self` is) and a glob are refused, as is a result systemd would not accept.
  */
 export function mangleUnitName(given: string): Mangled {
   if (given === '')
     return { ok: false, reason: 'an empty unit name means the caller’s own unit (dbus-mcp’s)' };
+  // As `/org/freedesktop/systemd1/unit/self` is: never a unit of its own, always the caller's.
+  if (given.toLowerCase() === 'self')
+    return { ok: false, reason: '"self" names the caller’s own unit (dbus-mcp’s)' };
   if (isValidUnitName(given)) return { ok: true, name: given, changed: false };
   if (GLOB_CHARS.test(given))
     return { ok: false, reason: `${JSON.stringify(given)} is a glob, not one unit` };

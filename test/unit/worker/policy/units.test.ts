@@ -235,10 +235,15 @@ describe('systemd changes judged by name (no manager to ask)', () => {
     assert.match(judge(SD, 'StartUnit', { args: ['runlevel0.target', 'replace'] }).reason, /power operation/);
   });
 
-  it('an empty unit name is the caller’s own unit', () => {
-    for (const member of ['StopUnit', 'KillUnit', 'FreezeUnit'] as const) {
-      const args = member === 'KillUnit' ? ['', 'all', 9] : member === 'StopUnit' ? ['', 'replace'] : [''];
-      assert.match(judge(SD, member, { args }).reason, /caller’s own unit/);
+  it('an empty unit name, and "self", are the caller’s own unit', () => {
+    for (const name of ['', 'self', 'SELF']) {
+      for (const member of ['StopUnit', 'KillUnit', 'FreezeUnit'] as const) {
+        const args =
+          member === 'KillUnit' ? [name, 'all', 9] : member === 'StopUnit' ? [name, 'replace'] : [name];
+        const r = judge(SD, member, { args });
+        assert.equal(r.kind, 'forbidden', `${member}(${JSON.stringify(name)})`);
+        assert.match(r.reason, /caller’s own unit/);
+      }
     }
   });
 
