@@ -50,7 +50,9 @@ export const ERROR_CODES = {
   SIGNATURE_UNKNOWN: { doc: 'No signature was given and introspection does not describe the member.' },
   POLICY_DENIED: { doc: 'The safety policy refused the operation (the level, rule and reason are named).' },
   POLICY_RULE_INVALID: { doc: 'A policy rule file has a line that cannot be parsed.', exit: EXIT_CONFIG },
-  RATE_LIMITED: { doc: 'A per-client rate limit was reached; the message says when to retry.' },
+  RATE_LIMITED: {
+    doc: 'A rate limit was reached (this client’s, or the service-wide one all clients share); the message says which and when to retry.',
+  },
   SERVICE_UNAVAILABLE: { doc: 'The desktop or system service a task tool needs is not present on the bus.' },
   SUBSCRIPTION_UNKNOWN: {
     doc: 'No signal subscription has that id (it ended, or the worker restarted and took it along).',
