@@ -309,6 +309,15 @@ describe('desktop and system tools with their services present', () => {
     assert.equal(errorName(tooLoud), 'dbus-mcp.INVALID_ARGUMENT');
     const pause = await callTool(s.client, 'media_control', { action: 'pause' });
     assert.equal((pause.structuredContent?.now_playing as { status: string }).status, 'Paused');
+    assert.equal(pause.structuredContent?.changed, true);
+    // Issue 15 point 6: nothing to change is said without waiting; a change not reported is said too.
+    const again = await callTool(s.client, 'media_control', { action: 'pause' });
+    assert.equal(again.structuredContent?.changed, false);
+    assert.match(resultText(again), /^No change: the player was already Paused\./);
+    const next = await callTool(s.client, 'media_control', { action: 'next', player: 'testplayer' });
+    assert.equal(next.isError, undefined, JSON.stringify(next.content));
+    assert.equal(next.structuredContent?.changed, false);
+    assert.match(resultText(next), /did not report a new track within 1000 ms/);
     const missing = await callTool(s.client, 'media_control', { action: 'play', player: 'nosuch' });
     assert.equal(errorName(missing), 'dbus-mcp.SERVICE_UNAVAILABLE');
     assert.match(JSON.stringify(missing.content), /apaused/);
@@ -353,7 +362,14 @@ describe('desktop and system tools with their services present', () => {
     assert.ok(by['clipboard']);
     assert.ok(by['portals']);
     assert.equal(by['systemd']?.services.length, 2, 'user and system manager');
-    for (const c of ['power', 'network', 'host and time']) assert.ok(by[c], c);
+    // The status groups are exactly what status reads, on the system bus.
+    const names = (c: string) => by[c]?.services.map((x) => x.name);
+    assert.deepEqual(names('power'), ['org.freedesktop.UPower']);
+    assert.deepEqual(names('network'), ['org.freedesktop.NetworkManager']);
+    assert.deepEqual(names('host and time'), ['org.freedesktop.hostname1', 'org.freedesktop.timedate1']);
+    assert.deepEqual(names('sessions'), ['org.freedesktop.login1']);
+    for (const c of ['power', 'network', 'host and time', 'sessions'])
+      assert.deepEqual(by[c]?.tools, ['status']);
     assert.ok((r.structuredContent?.missing as string[]).includes('bluetooth'));
   });
 

@@ -8,7 +8,6 @@ import { attackTests, startAdHocMock, startProgram, startWorld } from '../helper
  * (docs/SECURITY-REVIEW.md "accounts and disks").
  */
 
-const ACCT = (why: string) => `redteam: accounts: ${why}`;
 const USER = {
   bus: 'system',
   service: 'org.freedesktop.Accounts',
@@ -117,7 +116,6 @@ describe('redteam: accounts and disks through the program (low, allow * * * * *)
       },
       {
         name: 'systemd-homed RemoveHome deletes an account and its home',
-        todo: ACCT('homed is not curated'),
         mock: mock('homed'),
         call: {
           bus: 'system',

@@ -23,8 +23,6 @@ import { tempDir, waitFor } from '../helpers/supervisor.js';
  * ad-hoc dbusmock services whose GetCalls shows what arrived (docs/SECURITY-REVIEW.md "code execution").
  */
 
-const EXEC = (why: string) => `redteam: code execution: ${why}`;
-
 /**
  * The dconf changeset of a GNOME custom keybinding: the GVariant `a{smv}` that
  * `dconf write` sends to ca.desrt.dconf.Writer.Change, setting
@@ -226,7 +224,6 @@ describe('redteam: code execution through the program (low, allow * * * * *)', (
       },
       {
         name: 'portabled AttachImage installs the units of an image',
-        todo: EXEC('portable images carry units that run as root'),
         mock: 'portabled',
         call: {
           bus: 'system',

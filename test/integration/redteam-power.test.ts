@@ -14,7 +14,7 @@ import {
 /**
  * Red team, class "power", through the real program: `dbus-mcp stdio` at low with
  * `allow * * * * *`, against dbusmock's logind template and ad-hoc KDE, XFCE, LXQt and unknown
- * services (docs/SECURITY-REVIEW.md "power"). Bypasses that work today are todo tests.
+ * services (docs/SECURITY-REVIEW.md "power"). Each attack must be refused and reach nothing.
  */
 
 let world: World;

@@ -62,57 +62,47 @@ describe('redteam: shapes through the program', () => {
     );
   });
 
-  test(
-    'a client refused by RATE_LIMIT_NOTIFY gains nothing by reconnecting (issue 12 §6)',
-    { todo: 'redteam: rate limits: buckets are per connection, a new connection starts full' },
-    async () => {
-      const dir = tempDir('dbus-mcp-redteam-serve-');
-      const policy = join(dir, 'policy.d');
-      mkdirSync(policy);
-      writeFileSync(
-        join(dir, 'config'),
-        [
-          `SAFETY_LEVEL="high"`,
-          `RATE_LIMIT_NOTIFY="2"`,
-          `POLICY_DIRS="${policy}"`,
-          `SESSION_BUS_ADDRESS="${world.session.address}"`,
-        ].join('\n'),
-      );
-      const served = await startServe({ dir });
-      const notify = async (client: Awaited<ReturnType<typeof connectClient>>, n: number) =>
-        (await client.callTool({
-          name: 'notify',
-          arguments: { title: `t${n}`, message: 'm' },
-        })) as ToolResult;
-      const first = await connectClient(served.socketPath);
-      const outcomes: string[] = [];
-      for (let n = 1; n <= 3; n++) {
-        const r = await notify(first, n);
-        outcomes.push(r.isError ? toolError(r).name : 'sent');
-      }
-      await first.close();
-      const second = await connectClient(served.socketPath);
-      for (let n = 4; n <= 5; n++) {
-        const r = await notify(second, n);
-        outcomes.push(r.isError ? toolError(r).name : 'sent');
-      }
-      await second.close();
-      const delivered = (await takeCalls(world.session, notifications)).filter((m) => m === 'Notify').length;
-      assert.deepEqual(
-        { outcomes, delivered },
-        {
-          outcomes: [
-            'sent',
-            'sent',
-            'dbus-mcp.RATE_LIMITED',
-            'dbus-mcp.RATE_LIMITED',
-            'dbus-mcp.RATE_LIMITED',
-          ],
-          delivered: 2,
-        },
-      );
-    },
-  );
+  test('a client refused by RATE_LIMIT_NOTIFY gains nothing by reconnecting (issue 12 §6)', async () => {
+    const dir = tempDir('dbus-mcp-redteam-serve-');
+    const policy = join(dir, 'policy.d');
+    mkdirSync(policy);
+    writeFileSync(
+      join(dir, 'config'),
+      [
+        `SAFETY_LEVEL="high"`,
+        `RATE_LIMIT_NOTIFY="2"`,
+        `POLICY_DIRS="${policy}"`,
+        `SESSION_BUS_ADDRESS="${world.session.address}"`,
+      ].join('\n'),
+    );
+    const served = await startServe({ dir });
+    const notify = async (client: Awaited<ReturnType<typeof connectClient>>, n: number) =>
+      (await client.callTool({
+        name: 'notify',
+        arguments: { title: `t${n}`, message: 'm' },
+      })) as ToolResult;
+    const first = await connectClient(served.socketPath);
+    const outcomes: string[] = [];
+    for (let n = 1; n <= 3; n++) {
+      const r = await notify(first, n);
+      outcomes.push(r.isError ? toolError(r).name : 'sent');
+    }
+    await first.close();
+    const second = await connectClient(served.socketPath);
+    for (let n = 4; n <= 5; n++) {
+      const r = await notify(second, n);
+      outcomes.push(r.isError ? toolError(r).name : 'sent');
+    }
+    await second.close();
+    const delivered = (await takeCalls(world.session, notifications)).filter((m) => m === 'Notify').length;
+    assert.deepEqual(
+      { outcomes, delivered },
+      {
+        outcomes: ['sent', 'sent', 'dbus-mcp.RATE_LIMITED', 'dbus-mcp.RATE_LIMITED', 'dbus-mcp.RATE_LIMITED'],
+        delivered: 2,
+      },
+    );
+  });
 });
 
 describe('redteam: shapes through the program — refused today (regression guards)', () => {

@@ -11,7 +11,6 @@ import { assertForbiddenAndUnsent, startProgram, startWorld, takeCalls } from '.
  * the user manager (session bus), `manage_unit` and `call_method` (docs/SECURITY-REVIEW.md "units").
  */
 
-const UNITS = (why: string) => `redteam: units: ${why}`;
 const SD = {
   service: 'org.freedesktop.systemd1',
   path: '/org/freedesktop/systemd1',
@@ -78,102 +77,74 @@ async function manageUnit(manager: 'user' | 'system', unit: string, action: stri
 }
 
 describe('redteam: protected units through the program (low, allow * * * * *)', () => {
-  test(
-    'manage_unit start systemd-exit.service (user): exits the user manager (issue 12 example)',
-    { todo: UNITS('power by a unit') },
-    async () => {
-      const r = await manageUnit('user', 'systemd-exit.service', 'start');
-      assertForbiddenAndUnsent(
-        r,
-        await takeCalls(world.session, userManager),
-        'manage_unit start systemd-exit.service',
-      );
-    },
-  );
+  test('manage_unit start systemd-exit.service (user): exits the user manager (issue 12 example)', async () => {
+    const r = await manageUnit('user', 'systemd-exit.service', 'start');
+    assertForbiddenAndUnsent(
+      r,
+      await takeCalls(world.session, userManager),
+      'manage_unit start systemd-exit.service',
+    );
+  });
 
-  test(
-    'manage_unit stop org.gnome.Shell@wayland.service (user): the GNOME session ends',
-    { todo: UNITS('the units that carry the desktop session are not protected') },
-    async () => {
-      const r = await manageUnit('user', 'org.gnome.Shell@wayland.service', 'stop');
-      assertForbiddenAndUnsent(
-        r,
-        await takeCalls(world.session, userManager),
-        'manage_unit stop org.gnome.Shell@wayland.service',
-      );
-    },
-  );
+  test('manage_unit stop org.gnome.Shell@wayland.service (user): the GNOME session ends', async () => {
+    const r = await manageUnit('user', 'org.gnome.Shell@wayland.service', 'stop');
+    assertForbiddenAndUnsent(
+      r,
+      await takeCalls(world.session, userManager),
+      'manage_unit stop org.gnome.Shell@wayland.service',
+    );
+  });
 
-  test(
-    'manage_unit start rescue (system): rescue.service, rescue mode (issue 12 example)',
-    { todo: UNITS('rescue by another name') },
-    async () => {
-      const r = await manageUnit('system', 'rescue', 'start');
-      assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'manage_unit start rescue');
-    },
-  );
+  test('manage_unit start rescue (system): rescue.service, rescue mode (issue 12 example)', async () => {
+    const r = await manageUnit('system', 'rescue', 'start');
+    assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'manage_unit start rescue');
+  });
 
-  test(
-    'StartUnit runlevel0.target: poweroff by its alias (issue 12 example)',
-    { todo: UNITS('aliases are not resolved') },
-    async () => {
-      const r = await program.call('call_method', {
-        bus: 'system',
-        ...SD,
-        method: 'StartUnit',
-        args: ['runlevel0.target', 'replace'],
-      });
-      assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'StartUnit runlevel0.target');
-    },
-  );
+  test('StartUnit runlevel0.target: poweroff by its alias (issue 12 example)', async () => {
+    const r = await program.call('call_method', {
+      bus: 'system',
+      ...SD,
+      method: 'StartUnit',
+      args: ['runlevel0.target', 'replace'],
+    });
+    assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'StartUnit runlevel0.target');
+  });
 
-  test(
-    'StopUnit dbus-org.freedesktop.login1.service: logind by its alias (issue 12 example)',
-    { todo: UNITS('aliases are not resolved') },
-    async () => {
-      const r = await program.call('call_method', {
-        bus: 'system',
-        ...SD,
-        method: 'StopUnit',
-        args: ['dbus-org.freedesktop.login1.service', 'replace'],
-      });
-      assertForbiddenAndUnsent(
-        r,
-        await takeCalls(world.system, systemManager),
-        'StopUnit dbus-org.freedesktop.login1.service',
-      );
-    },
-  );
+  test('StopUnit dbus-org.freedesktop.login1.service: logind by its alias (issue 12 example)', async () => {
+    const r = await program.call('call_method', {
+      bus: 'system',
+      ...SD,
+      method: 'StopUnit',
+      args: ['dbus-org.freedesktop.login1.service', 'replace'],
+    });
+    assertForbiddenAndUnsent(
+      r,
+      await takeCalls(world.system, systemManager),
+      'StopUnit dbus-org.freedesktop.login1.service',
+    );
+  });
 
-  test(
-    'Unit.Start on the escaped path of runlevel6.target: reboot',
-    { todo: UNITS('aliases are not resolved on unit objects either') },
-    async () => {
-      const path = `${UNIT_PREFIX}runlevel6_2etarget`;
-      const r = await program.call('call_method', {
-        bus: 'system',
-        service: SD.service,
-        path,
-        interface: 'org.freedesktop.systemd1.Unit',
-        method: 'Start',
-        args: ['replace'],
-      });
-      assertForbiddenAndUnsent(
-        r,
-        await takeCalls(world.system, systemManager, path),
-        'Unit.Start runlevel6.target',
-      );
-    },
-  );
+  test('Unit.Start on the escaped path of runlevel6.target: reboot', async () => {
+    const path = `${UNIT_PREFIX}runlevel6_2etarget`;
+    const r = await program.call('call_method', {
+      bus: 'system',
+      service: SD.service,
+      path,
+      interface: 'org.freedesktop.systemd1.Unit',
+      method: 'Start',
+      args: ['replace'],
+    });
+    assertForbiddenAndUnsent(
+      r,
+      await takeCalls(world.system, systemManager, path),
+      'Unit.Start runlevel6.target',
+    );
+  });
 
-  test(
-    'EnqueueMarkedJobs: an unlisted state-changing Manager member (issue 12 example)',
-    { todo: UNITS('unlisted Manager members are plain calls') },
-    async () => {
-      const r = await program.call('call_method', { bus: 'system', ...SD, method: 'EnqueueMarkedJobs' });
-      assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'EnqueueMarkedJobs');
-    },
-  );
+  test('EnqueueMarkedJobs: an unlisted state-changing Manager member (issue 12 example)', async () => {
+    const r = await program.call('call_method', { bus: 'system', ...SD, method: 'EnqueueMarkedJobs' });
+    assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'EnqueueMarkedJobs');
+  });
 });
 
 describe('redteam: protected units through the program — refused today (regression guards)', () => {
@@ -210,6 +181,12 @@ describe('redteam: protected units through the program — refused today (regres
   test('what a fix must not break: manage_unit start demo.service (user) at low reaches the manager', async () => {
     const r = await manageUnit('user', 'demo.service', 'start');
     assert.notEqual(r.isError, true, JSON.stringify(r.content));
-    assert.deepEqual(await takeCalls(world.session, userManager), ['StartUnit']);
+    // The policy asks the manager about the unit first (GetUnit/LoadUnit): only look-ups precede the start.
+    const calls = await takeCalls(world.session, userManager);
+    assert.deepEqual(
+      calls.filter((c) => !/^(Get|Load)Unit/.test(c)),
+      ['StartUnit'],
+      calls.join(' '),
+    );
   });
 });

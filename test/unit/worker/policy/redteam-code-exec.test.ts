@@ -8,7 +8,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
  * input injection into a terminal or the desktop (issue 12 §4; docs/SECURITY-REVIEW.md "code execution").
  */
 
-const EXEC = (why: string) => `redteam: code execution: ${why}`;
 
 const direct: Attack[] = [
   {
@@ -46,7 +45,6 @@ const direct: Attack[] = [
       member,
       ['.host'],
     ),
-    todo: EXEC('a terminal on the machine is a shell'),
   })),
   {
     what: 'machined CopyToMachine copies host files into a container',
@@ -59,7 +57,6 @@ const direct: Attack[] = [
       'CopyToMachine',
       ['web', '/home/u/payload', '/etc/profile.d/x.sh'],
     ),
-    todo: EXEC('installs a file into a machine as root'),
   },
   {
     what: 'portabled AttachImage installs the unit files of an image (run as root on next start)',
@@ -72,7 +69,6 @@ const direct: Attack[] = [
       'AttachImage',
       ['/var/tmp/evil.raw', [], 'trusted', false, 'copy'],
     ),
-    todo: EXEC('portable service images carry units that run as root'),
   },
   {
     what: 'portabled ReattachImage (same, replacing an attached image)',
@@ -85,7 +81,6 @@ const direct: Attack[] = [
       'ReattachImage',
       ['/var/tmp/evil.raw', [], 'trusted', false, 'copy'],
     ),
-    todo: EXEC('installs units from an image'),
   },
   ...(
     [
@@ -103,7 +98,6 @@ const direct: Attack[] = [
       member,
       [...args],
     ),
-    todo: EXEC('an unverified image is what machined boots and portabled attaches'),
   })),
   {
     what: 'Terminator new_tab_cmdline runs a command in a new tab (issue 12 example)',

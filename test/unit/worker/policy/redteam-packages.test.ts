@@ -8,7 +8,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
  * application that drives one (issue 12 promise; docs/SECURITY-REVIEW.md "packages and firmware").
  */
 
-const PKG = (why: string) => `redteam: packages: ${why}`;
 const APTD = ['system', 'org.debian.apt', '/org/debian/apt', 'org.debian.apt'] as const;
 const APTD_REF = 'aptdaemon aptdaemon/core.py (class AptDaemon, org.debian.apt at /org/debian/apt)';
 
@@ -99,7 +98,6 @@ const others: Attack[] = [
       member,
       [...args],
     ),
-    todo: PKG('systemd-sysupdated updates the OS image'),
   })),
   ...(
     [

@@ -10,7 +10,6 @@ import { call, forbiddenEverywhere, stillAllowed, write } from './redteam-suppor
  * docs/SECURITY-REVIEW.md "units"). Both managers: the system one (system bus) and the user one (session bus).
  */
 
-const UNITS = (why: string) => `redteam: units: ${why}`;
 const SD = [
   'org.freedesktop.systemd1',
   '/org/freedesktop/systemd1',
@@ -53,25 +52,21 @@ const byAlias: Attack[] = [
     what: `${member} ${unit} — an alias of ${what}`,
     ref: `${SD_REF}; ${ALIAS_REF}`,
     req: manager('system', member, [unit, 'replace']),
-    todo: UNITS('the protected list matches names, not the unit systemd resolves the alias to'),
   })),
   {
     what: 'Unit.Start on the escaped object path of runlevel6.target (reboot)',
     ref: SD_REF,
     req: unitObject('system', 'runlevel6_2etarget', 'Start'),
-    todo: UNITS('the unit object of an alias is the aliased unit'),
   },
   {
     what: 'Unit.Stop on the escaped object path of dbus-org.freedesktop.login1.service (logind)',
     ref: SD_REF,
     req: unitObject('system', 'dbus_2dorg_2efreedesktop_2elogin1_2eservice', 'Stop'),
-    todo: UNITS('the unit object of an alias is the aliased unit'),
   },
   {
     what: 'SetDefaultTarget runlevel1.target: boots into rescue mode from now on',
     ref: SD_REF,
     req: manager('system', 'SetDefaultTarget', ['runlevel1.target', true]),
-    todo: UNITS('an alias of rescue.target as the default target'),
   },
   {
     what: 'AddDependencyUnitFiles runlevel0.target → default.target Wants: powers off at every boot',
@@ -83,7 +78,6 @@ const byAlias: Attack[] = [
       false,
       true,
     ]),
-    todo: UNITS('a dependency on a power target by its alias'),
   },
 ];
 
@@ -103,9 +97,6 @@ const byEffect: Attack[] = [
     what: `${member} ${unit}: ${what}`,
     ref: `${SD_REF}; systemd-user-sessions.service(8); units in /lib/systemd/system (Debian 12)`,
     req: manager('system', member, member === 'KillUnit' ? [unit, 'all', 9] : [unit, 'replace']),
-    todo: UNITS(
-      'power, rescue and the session itself are expressed by targets, slices, scopes and a few services',
-    ),
   })),
   ...(
     [
@@ -122,15 +113,11 @@ const byEffect: Attack[] = [
       what: `user manager ${member} ${unit}: ${what}`,
       ref: `${SD_REF}; user units in /usr/lib/systemd/user (Debian 12 GNOME 43, Plasma 5.27)`,
       req: manager('session', member, [unit, 'replace']),
-      todo: UNITS(
-        'the units that carry the desktop session are not protected (manage_unit at low reaches them)',
-      ),
     })),
   {
     what: 'Unit.Stop on the escaped path of org.gnome.Shell@wayland.service (user manager)',
     ref: SD_REF,
     req: unitObject('session', 'org_2egnome_2eShell_40wayland_2eservice', 'Stop'),
-    todo: UNITS('the session carrier by its unit object'),
   },
 ];
 
@@ -139,37 +126,31 @@ const byMember: Attack[] = [
     what: 'EnqueueMarkedJobs restarts every unit marked for restart (issue 12 example)',
     ref: SD_REF,
     req: manager('system', 'EnqueueMarkedJobs', []),
-    todo: UNITS('an unlisted state-changing member of the Manager'),
   },
   {
     what: 'LinkUnitFiles links a unit file from any path into the search path (issue 12 example)',
     ref: SD_REF,
     req: manager('system', 'LinkUnitFiles', [['/home/user/evil.service'], false, true]),
-    todo: UNITS('installing an arbitrary unit file is code execution'),
   },
   {
     what: 'EnableUnitFiles with a path whose file name is a protected unit (issue 12 example)',
     ref: SD_REF,
     req: manager('system', 'EnableUnitFiles', [['/home/user/dbus.service'], false, true]),
-    todo: UNITS('file paths are judged by their file name'),
   },
   {
     what: 'EnableUnitFiles with an arbitrary unit file path',
     ref: SD_REF,
     req: manager('session', 'EnableUnitFiles', [['/home/user/.cache/evil.service'], false, true]),
-    todo: UNITS('enabling a unit file from a path installs it: code execution'),
   },
   {
     what: 'StartUnit with the unit name wrapped in a variant (issue 12 example)',
     ref: SD_REF,
     req: manager('system', 'StartUnit', [{ signature: 's', value: 'poweroff.target' }, 'replace']),
-    todo: UNITS('an argument in another shape than the signature is passed unjudged'),
   },
   {
     what: 'StartUnit with the job mode "isolate" wrapped in a variant (issue 12 example)',
     ref: SD_REF,
     req: manager('system', 'StartUnit', ['multi-user.target', { signature: 's', value: 'isolate' }]),
-    todo: UNITS('isolate by another shape'),
   },
   {
     what: 'writing a property of a protected unit object (dbus.service) is judged a plain system_change',
@@ -181,9 +162,6 @@ const byMember: Attack[] = [
       'org.freedesktop.systemd1.Unit',
       'Description',
       'x',
-    ),
-    todo: UNITS(
-      'property writes skip the protected-unit check (systemd itself refuses, the policy should not rely on it)',
     ),
   },
 ];
