@@ -8,7 +8,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
  * input injection into a terminal or the desktop (issue 12 §4; docs/SECURITY-REVIEW.md "code execution").
  */
 
-
 const direct: Attack[] = [
   {
     what: 'machined OpenMachineShell(".host", "root", …) runs any command as any user on the host',
