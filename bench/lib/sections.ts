@@ -179,6 +179,8 @@ export async function crashRecovery(
 
 export interface MemoryFigure {
   clients: number;
+  /** Spare workers alive while the clients idled (the pool keeps none a client could not use). */
+  spares: number;
   /** Medians over the `clients` workers, each attached, 50 calls served, then idle (3 s). */
   idleWorkerPssMiB: number;
   idleWorkerUssMiB: number;
@@ -209,7 +211,15 @@ export async function memory(sv: Supervisor, clients = 16, idleMs = 3000): Promi
   try {
     for (let i = 0; i < clients; i++) conns.push(await initializedClient(sv));
     for (const c of conns) for (let i = 0; i < 50; i++) await c.callTool('get_property', GET_PROPERTY_ARGS);
-    const st = await sv.sparesIdle(1, 30_000);
+    // Whatever spares the pool keeps with this many clients, booted (none past MAX_CLIENTS).
+    const st = await waitFor(
+      'the spare pool settled',
+      async () => {
+        const s = await sv.status();
+        return s.spareWorkers.every((w) => w.state === 'idle') ? s : undefined;
+      },
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, idleMs));
     const workers = st.clients.map((c) => c.workerPid).filter((p): p is number => p !== null);
     if (workers.length !== clients) throw new Error(`${workers.length} workers for ${clients} clients`);
@@ -219,10 +229,11 @@ export async function memory(sv: Supervisor, clients = 16, idleMs = 3000): Promi
     const all = [sv.pid, ...workers, ...spares];
     const out: MemoryFigure = {
       clients,
+      spares: spares.length,
       idleWorkerPssMiB: median(workers.map(pssMiB)),
       idleWorkerUssMiB: median(workers.map(ussMiB)),
       idleWorkerRssMiB: median(workers.map(rssMiB)),
-      spareWorkerPssMiB: median(spares.map(pssMiB)),
+      spareWorkerPssMiB: spares.length > 0 ? median(spares.map(pssMiB)) : NaN,
       supervisorPssMiB: pssMiB(sv.pid),
       supervisorUssMiB: ussMiB(sv.pid),
       bareNodePssMiB: pssMiB(bare.pid ?? -1),
