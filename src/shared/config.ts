@@ -103,6 +103,12 @@ export const CONFIG_KEYS = {
     allowed: '32 to 8192',
     doc: 'V8 old-space cap of each worker (--max-old-space-size).',
   },
+  WORKER_SNAPSHOT: {
+    schema: z.enum(['on', 'off']),
+    default: 'on',
+    allowed: 'on or off',
+    doc: 'on: a worker a client waits for starts from a V8 startup snapshot of the worker (built once per Node version and program into the cache directory), several times sooner than one that loads the program; it holds about 7 MiB more. off: every worker loads the program.',
+  },
   WORKER_HEARTBEAT_MS: {
     schema: int(100, 600_000),
     default: '5000',

@@ -3,7 +3,7 @@ import type { Config } from '../shared/config.js';
 import type { AppError } from '../shared/errors.js';
 import { errorData, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { StatusDocument } from '../shared/status.js';
+import type { StatusDocument, WorkerSnapshotStatus } from '../shared/status.js';
 import { BootDeadline } from './boot-deadline.js';
 import { ClientSession } from './client-session.js';
 import { explainSlowBoot } from './cpu-quota.js';
@@ -11,6 +11,7 @@ import { SERVER_BUSY, errorResponse } from './framing.js';
 import type { Listener } from './listener.js';
 import type { StartFault } from './refusal.js';
 import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
+import type { SpareKind } from './spare-pool.js';
 import { SparePool } from './spare-pool.js';
 import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker.js';
 import { STOP_STEP_MS } from './worker-handle.js';
@@ -37,9 +38,33 @@ export interface SupervisorDeps {
    * (rule files): throws AppError when it is not usable.
    */
   reloadConfig: () => Config;
-  /** A new, started worker process; a spare warms up before it reports `booted`. */
-  forkWorker: (config: Config, options: { spare: boolean; boot: BootBudget }) => WorkerLike;
+  /**
+   * A new, started worker process; a spare warms up before it reports `booted`. With
+   * `snapshotBlob` it starts from that worker snapshot.
+   */
+  forkWorker: (
+    config: Config,
+    options: { spare: boolean; boot: BootBudget; snapshotBlob?: string },
+  ) => WorkerLike;
+  /** Worker snapshots (worker-snapshot.ts): what workers that must be quick start from. */
+  snapshots?: SnapshotSource;
 }
+
+/** The part of WorkerSnapshots the supervisor uses (tests pass fakes). */
+export interface SnapshotSource {
+  /** The blob for workers of this configuration when one is ready (else it is built meanwhile). */
+  blobFor(config: Config): string | undefined;
+  /** A worker forked from `blob` ended before its first boot stage. */
+  failed(blob: string, reason: string): void;
+  describe(config: Config): WorkerSnapshotStatus;
+  stop(): void;
+}
+
+/**
+ * Why a worker is forked: `lean` and `fast` spares (spare-pool.ts), or `client` — one a client is
+ * waiting for. Fast spares and client workers start from the worker snapshot when there is one.
+ */
+type ForkKind = SpareKind | 'client';
 
 export interface Supervisor {
   /** Forks the spare workers (unless refusing); call once the process is ready to serve. */
@@ -80,32 +105,52 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     supervisorStartupMs: deps.supervisorStartupMs ?? process.uptime() * 1000,
   });
   const explainStartFailure = () => explainSlowBoot(bootDeadline.budget());
+  /** Workers forked for a waiting client that have not booted yet: refills wait for them. */
+  let clientForksBooting = 0;
 
-  const fork = (spare: boolean): WorkerLike => {
+  const fork = (kind: ForkKind): WorkerLike => {
     const boot = bootDeadline.budget();
-    const worker = deps.forkWorker(config, { spare, boot });
-    worker.whenBooted().then(
-      () => {
-        bootDeadline.recordBoot(Date.now() - worker.startedAt);
-        // This machine can boot workers after all: spares that gave up may try again.
-        if (!spare) pool.resume();
-      },
-      (err: unknown) => {
-        const missed = isAppError(err) ? (err.details as BootDeadlineMissed | undefined) : undefined;
-        if (missed?.cause === 'boot-deadline' && missed.deadline === 'no-progress') {
-          bootDeadline.recordStall(boot.stallMs);
-          log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
-        }
-      },
-    );
+    const spare = kind !== 'client';
+    const snapshotBlob = kind === 'lean' ? undefined : deps.snapshots?.blobFor(config);
+    const worker = deps.forkWorker(config, { spare, boot, ...(snapshotBlob ? { snapshotBlob } : {}) });
+    if (!spare) clientForksBooting++;
+    worker
+      .whenBooted()
+      .then(
+        () => {
+          bootDeadline.recordBoot(Date.now() - worker.startedAt);
+          // This machine can boot workers after all: spares that gave up may try again.
+          if (!spare) pool.resume();
+        },
+        (err: unknown) => {
+          const missed = isAppError(err) ? (err.details as BootDeadlineMissed | undefined) : undefined;
+          if (missed?.cause === 'boot-deadline' && missed.deadline === 'no-progress') {
+            bootDeadline.recordStall(boot.stallMs);
+            log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
+          }
+          // Node refuses a snapshot it cannot use before the worker runs any code of ours.
+          if (snapshotBlob && worker.bootStage === 'forked') {
+            deps.snapshots?.failed(snapshotBlob, err instanceof Error ? err.message : String(err));
+          }
+        },
+      )
+      .finally(() => {
+        if (spare) return;
+        clientForksBooting--;
+        pool.fill();
+      });
     return worker;
   };
 
   const pool = new SparePool({
     size: () => config.SPARE_WORKERS,
-    fork: () => fork(true),
+    // A spare no client could take (MAX_CLIENTS connected) is memory for nothing.
+    capacity: () => config.MAX_CLIENTS - sessions.size,
+    fork: (kind) => fork(kind),
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,
+    freshForkIsFaster: () => deps.snapshots?.blobFor(config) !== undefined,
+    clientsWaiting: () => clientForksBooting > 0,
   });
 
   const refuseBusy = (socket: Socket): void => {
@@ -139,8 +184,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       socket,
       config: () => config,
       log,
-      acquireWorker: () => pool.take() ?? fork(false),
-      onClosed: (s) => sessions.delete(s.id),
+      acquireWorker: () => pool.take() ?? fork('client'),
+      onClosed: (s) => {
+        sessions.delete(s.id);
+        if (phase.name === 'serving') pool.fill();
+      },
       explainStartFailure,
     });
     sessions.set(id, session);
@@ -186,6 +234,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       const closing = [
         closingListener,
         pool.stop(),
+        Promise.resolve(deps.snapshots?.stop()),
         ...[...sessions.values()].map((s) =>
           s.close('server shutting down', { failInFlight: 'server is shutting down' }),
         ),
@@ -228,7 +277,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       ...(error ? { error } : {}),
       warnings,
       bootDeadline: bootDeadline.describe(),
-      spares: { failures: spares.failures, suspended: spares.suspended },
+      spares: { failures: spares.failures, suspended: spares.suspended, target: spares.target },
+      ...(deps.snapshots ? { workerSnapshot: deps.snapshots.describe(config) } : {}),
     };
   };
 
@@ -240,7 +290,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       );
       return;
     }
-    pool.fill();
+    // After the next poll of the listener: a connection already queued (socket activation: the
+    // one that started us) is accepted first, and its worker does not share the CPU with a spare.
+    setImmediate(() => {
+      if (phase.name === 'serving') pool.fill();
+    });
+    // Starts building the worker snapshot for this configuration if there is none yet.
+    deps.snapshots?.blobFor(config);
   };
 
   return { start, accept, reload, drain, status };

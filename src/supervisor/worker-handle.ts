@@ -20,7 +20,7 @@ import type {
 } from './worker.js';
 import { describeExit } from './worker.js';
 
-export { workerEnv } from './worker-process.js';
+export { workerEnv, workerExecArgv } from './worker-process.js';
 
 /** Each stop step (shutdown message, then SIGTERM) gets this long before the next one. */
 export const STOP_STEP_MS = 2000;
@@ -47,6 +47,8 @@ export interface WorkerHandleOptions {
   boot: BootBudget;
   /** Forked ahead of a client (a spare): it warms up before reporting `booted` (worker/warm-up.ts). */
   spare?: boolean;
+  /** Start from this worker snapshot (worker-snapshot.ts) instead of loading the program. */
+  snapshotBlob?: string;
   /** Starts the process; default `child_process.fork`. */
   spawn?: (programPath: string, args: string[], options: ForkOptions) => WorkerProcess;
 }
