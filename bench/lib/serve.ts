@@ -16,7 +16,11 @@ export interface Supervisor {
   socketPath: string;
   logs: LogLine[];
   status(): Promise<StatusDocument>;
-  /** Resolves once every spare worker has booted (state idle) and there are `n` of them. */
+  /**
+   * Resolves once every spare worker has booted (state idle) and there are as many as the pool
+   * wants now (`spares.target`: SPARE_WORKERS, more for a while after a burst; `n` from a server
+   * that does not say).
+   */
   sparesIdle(n: number, ms?: number): Promise<StatusDocument>;
   stop(): Promise<void>;
 }
@@ -75,7 +79,8 @@ export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv
         `${n} idle spare(s)`,
         async () => {
           const st = await status();
-          return st.spareWorkers.length === n && st.spareWorkers.every((s) => s.state === 'idle')
+          const want = st.spares?.target ?? n;
+          return st.spareWorkers.length === want && st.spareWorkers.every((s) => s.state === 'idle')
             ? st
             : undefined;
         },

@@ -54,19 +54,28 @@ async function connectInitialize(socketPath: string): Promise<{ ms: number; clie
   return { ms: msSince(t), client };
 }
 
-/** No client connected and the pool at rest (its configured size, every spare booted). */
-export async function atRest(sv: Supervisor, spares: number, ms = 60_000): Promise<void> {
+/**
+ * The spare pool at rest: as many spares as it wants now (`spares.target`, or `spares` when given),
+ * every one booted, no client waiting for a worker; with `clients`, that many clients connected.
+ */
+export async function atRest(
+  sv: Supervisor,
+  spares?: number,
+  options: { clients?: number; ms?: number } = {},
+): Promise<void> {
   await waitFor(
-    'no clients and the spare pool at rest',
+    'the spare pool at rest',
     async () => {
       const st = await sv.status();
-      return st.clients.length === 0 &&
-        st.spareWorkers.length === spares &&
+      const want = spares ?? st.spares?.target ?? 1;
+      return st.clients.length === (options.clients ?? 0) &&
+        st.clients.every((c) => c.state === 'ready') &&
+        st.spareWorkers.length === want &&
         st.spareWorkers.every((s) => s.state === 'idle')
         ? true
         : undefined;
     },
-    ms,
+    options.ms ?? 60_000,
     sv.proc,
   );
 }

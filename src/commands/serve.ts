@@ -129,6 +129,9 @@ export async function runServe(ctx: CommandContext): Promise<number> {
     },
     snapshots: {
       blobFor: (c) => (c.WORKER_SNAPSHOT === 'on' ? snapshots.blobFor(workerExecArgv(c)) : undefined),
+      build: (c) => {
+        if (c.WORKER_SNAPSHOT === 'on') snapshots.build(workerExecArgv(c));
+      },
       failed: (blob, reason) => snapshots.failed(blob, reason),
       describe: (c) =>
         c.WORKER_SNAPSHOT === 'on'

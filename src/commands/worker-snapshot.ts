@@ -10,9 +10,10 @@
  * While the snapshot is built this file loads the worker's modules and runs the in-memory warm-up
  * without a bus (worker/warm-up.ts); what the heap holds afterwards is what every worker started
  * from the snapshot begins with, so nothing here may be specific to one process: no handles
- * (everything the warm-up opens is closed again), no configuration or environment (a worker reads
- * both when it starts), and no entropy — `crypto.randomUUID()` keeps a buffer of random bytes that
- * would be copied into every worker, so calling it during the build fails the build.
+ * (everything the warm-up opens is closed again), no pending timers (see the end of `build`), no
+ * configuration or environment (a worker reads both when it starts), and no entropy —
+ * `crypto.randomUUID()` keeps a buffer of random bytes that would be copied into every worker, so
+ * calling it during the build fails the build.
  *
  * When a worker starts from the snapshot, the function given to `setDeserializeMainFunction`
  * runs the command line as `dbus-mcp worker` would (src/cli/run.ts): the same code from there on.
@@ -65,6 +66,11 @@ async function build(): Promise<void> {
       parseIpc(toWorkerSchema, message);
     }
     await warmUp({ serveStdio, createWorkerRuntime, config, log, env: {} }, { busRead: false });
+    // Node keeps the expiry of the earliest timer it scheduled in JavaScript state that the
+    // snapshot copies: left at a cleared timer of the warm-up (its 5 s deadline), a worker would not
+    // arm the event loop's timer for anything due later — no call timeout, no boot delay — until a
+    // sooner one ran. A timer that fires here resets it (test/integration/worker-snapshot.test.ts).
+    await new Promise((resolve) => setTimeout(resolve, 1));
   } finally {
     crypto.randomUUID = original;
     delete (crypto.webcrypto as { randomUUID?: unknown }).randomUUID;

@@ -13,7 +13,8 @@ import type { StartFault } from './refusal.js';
 import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
 import type { SpareKind } from './spare-pool.js';
 import { SparePool } from './spare-pool.js';
-import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker.js';
+import type { BootBudget, BootDeadlineMissed, WorkerExitedEarly, WorkerLike } from './worker.js';
+import { EXIT_SNAPSHOT_UNUSABLE } from './worker.js';
 import { STOP_STEP_MS } from './worker-handle.js';
 
 /** Draining: sessions and workers get this long in total before whatever is left is abandoned. */
@@ -52,8 +53,10 @@ export interface SupervisorDeps {
 
 /** The part of WorkerSnapshots the supervisor uses (tests pass fakes). */
 export interface SnapshotSource {
-  /** The blob for workers of this configuration when one is ready (else it is built meanwhile). */
+  /** The blob for workers of this configuration, when one is ready. */
   blobFor(config: Config): string | undefined;
+  /** Builds the blob for this configuration if there is none (in the background; idempotent). */
+  build(config: Config): void;
   /** A worker forked from `blob` ended before its first boot stage. */
   failed(blob: string, reason: string): void;
   describe(config: Config): WorkerSnapshotStatus;
@@ -105,15 +108,20 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     supervisorStartupMs: deps.supervisorStartupMs ?? process.uptime() * 1000,
   });
   const explainStartFailure = () => explainSlowBoot(bootDeadline.budget());
-  /** Workers forked for a waiting client that have not booted yet: refills wait for them. */
-  let clientForksBooting = 0;
+  /** Workers that clients wait for and that have not booted yet: refills and snapshot builds wait. */
+  const awaited = new Set<WorkerLike>();
+  let spareBooting = 0;
+  /** Nothing is booting: the moment for work nobody waits for (a worker snapshot build). */
+  const whenQuiet = (): void => {
+    if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving') deps.snapshots?.build(config);
+  };
 
   const fork = (kind: ForkKind): WorkerLike => {
     const boot = bootDeadline.budget();
     const spare = kind !== 'client';
     const snapshotBlob = kind === 'lean' ? undefined : deps.snapshots?.blobFor(config);
     const worker = deps.forkWorker(config, { spare, boot, ...(snapshotBlob ? { snapshotBlob } : {}) });
-    if (!spare) clientForksBooting++;
+    if (spare) spareBooting++;
     worker
       .whenBooted()
       .then(
@@ -128,17 +136,39 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
             bootDeadline.recordStall(boot.stallMs);
             log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
           }
-          // Node refuses a snapshot it cannot use before the worker runs any code of ours.
-          if (snapshotBlob && worker.bootStage === 'forked') {
+          // Node refuses a snapshot it cannot use before any code of ours runs: with its own exit
+          // code (another node, other flags, no file), or it aborts (a damaged file).
+          const exited = isAppError(err) ? (err.details as WorkerExitedEarly | undefined) : undefined;
+          const refused =
+            exited?.cause === 'exited' &&
+            exited.stage === 'forked' &&
+            (exited.code === EXIT_SNAPSHOT_UNUSABLE || exited.signal === 'SIGABRT');
+          if (snapshotBlob && refused) {
             deps.snapshots?.failed(snapshotBlob, err instanceof Error ? err.message : String(err));
           }
         },
       )
       .finally(() => {
-        if (spare) return;
-        clientForksBooting--;
-        pool.fill();
+        if (spare) spareBooting--;
+        whenQuiet();
       });
+    return worker;
+  };
+
+  /** A worker for a client: a booted spare, else a new one; until it booted, refills wait. */
+  const acquireWorker = (): WorkerLike => {
+    const worker = pool.take() ?? fork('client');
+    if (worker.state === 'booting' || worker.state === 'created') {
+      awaited.add(worker);
+      void worker
+        .whenBooted()
+        .catch(() => {})
+        .finally(() => {
+          awaited.delete(worker);
+          if (phase.name === 'serving') pool.fill();
+          whenQuiet();
+        });
+    }
     return worker;
   };
 
@@ -150,7 +180,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,
     freshForkIsFaster: () => deps.snapshots?.blobFor(config) !== undefined,
-    clientsWaiting: () => clientForksBooting > 0,
+    clientsWaiting: () => awaited.size > 0,
   });
 
   const refuseBusy = (socket: Socket): void => {
@@ -184,7 +214,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       socket,
       config: () => config,
       log,
-      acquireWorker: () => pool.take() ?? fork('client'),
+      acquireWorker,
       onClosed: (s) => {
         sessions.delete(s.id);
         if (phase.name === 'serving') pool.fill();
@@ -217,6 +247,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     for (const session of sessions.values()) session.pushConfig(next);
     pool.resume();
     pool.fill();
+    whenQuiet();
     log.info(
       { safetyLevel: next.SAFETY_LEVEL, clients: sessions.size },
       wasRefusing ? 'configuration fixed; serving' : 'configuration reloaded',
@@ -293,10 +324,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     // After the next poll of the listener: a connection already queued (socket activation: the
     // one that started us) is accepted first, and its worker does not share the CPU with a spare.
     setImmediate(() => {
-      if (phase.name === 'serving') pool.fill();
+      if (phase.name !== 'serving') return;
+      pool.fill();
+      whenQuiet();
     });
-    // Starts building the worker snapshot for this configuration if there is none yet.
-    deps.snapshots?.blobFor(config);
   };
 
   return { start, accept, reload, drain, status };

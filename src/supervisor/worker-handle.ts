@@ -12,6 +12,7 @@ import type {
   BootBudget,
   BootDeadlineMissed,
   WorkerExit,
+  WorkerExitedEarly,
   WorkerLike,
   WorkerOwner,
   WorkerProcess,
@@ -220,7 +221,9 @@ export class WorkerHandle implements WorkerLike {
       this.#clearTimers();
       const failure =
         this.#bootFailure ??
-        new AppError('WORKER_START_FAILED', `worker ${this.#pid} exited (${describeExit(code, signal)})`);
+        new AppError('WORKER_START_FAILED', `worker ${this.#pid} exited (${describeExit(code, signal)})`, {
+          details: { cause: 'exited', code, signal, stage: this.#bootStage } satisfies WorkerExitedEarly,
+        });
       this.#booted.reject(failure);
       this.#settleWaiters(failure);
       const exit: WorkerExit = {

@@ -44,8 +44,8 @@ type Entry =
 /**
  * V8 startup snapshots of the worker (src/commands/worker-snapshot.ts), one per set of worker V8
  * flags: node refuses a snapshot built with other flags or by another node. `blobFor(flags)` is the
- * blob a worker may be forked from, or undefined — then a build starts in the background (nice 10,
- * into the cache directory, renamed into place when complete) and a later fork gets it. A blob is
+ * blob a worker may be forked from, or undefined; `build(flags)` makes it in the background (nice
+ * 10 where allowed, into the cache directory, renamed into place when complete) for later forks. A blob is
  * named by a hash of the node binary (path and identity), the snapshot script's identity and the
  * flags, so a new build of the program or an upgraded node never meets an old blob; the cache
  * keeps the newest few. A blob a worker could not start from is deleted and not built again until
@@ -63,22 +63,31 @@ export class WorkerSnapshots {
     return this.#cacheDir;
   }
 
-  /** The blob for workers with these V8 flags, if one is ready; else starts building it. */
+  /** The blob for workers with these V8 flags, if one is ready (built now or by an earlier run). */
   blobFor(execArgv: readonly string[]): string | undefined {
+    const target = this.#target(execArgv);
+    if (!target) return undefined;
+    const entry = this.#entries.get(target.key);
+    if (entry) return entry.state === 'ready' ? entry.path : undefined;
+    if (!isFile(target.path)) return undefined;
+    this.#entries.set(target.key, { state: 'ready', path: target.path });
+    return target.path;
+  }
+
+  /** Builds the blob for these V8 flags unless there is one, or a build ran or runs (background). */
+  build(execArgv: readonly string[]): void {
+    const target = this.#target(execArgv);
+    if (!target || this.#entries.has(target.key) || this.blobFor(execArgv)) return;
+    this.#build(target.key, target.path, execArgv, target.scriptPath);
+  }
+
+  #target(execArgv: readonly string[]): { key: string; path: string; scriptPath: string } | undefined {
+    const { scriptPath } = this.options;
+    if (this.#stopped || !scriptPath) return undefined;
     const dir = this.#dir();
-    if (this.#stopped || !this.options.scriptPath || !('path' in dir)) return undefined;
-    const key = this.#key(execArgv, this.options.scriptPath);
-    if (key === undefined) return undefined;
-    const entry = this.#entries.get(key);
-    if (entry?.state === 'ready') return entry.path;
-    if (entry) return undefined;
-    const path = join(dir.path, `worker-${key}.blob`);
-    if (isFile(path)) {
-      this.#entries.set(key, { state: 'ready', path });
-      return path;
-    }
-    this.#build(key, path, execArgv, this.options.scriptPath);
-    return undefined;
+    if (!('path' in dir)) return undefined;
+    const key = this.#key(execArgv, scriptPath);
+    return key === undefined ? undefined : { key, path: join(dir.path, `worker-${key}.blob`), scriptPath };
   }
 
   /** A worker forked from `blob` ended before it started: not used again (deleted, not rebuilt). */
@@ -100,6 +109,7 @@ export class WorkerSnapshots {
     if (!this.options.scriptPath) return { state: 'off', detail: 'this build has no worker-snapshot.cjs' };
     const dir = this.#dir();
     if (!('path' in dir)) return { state: 'off', detail: dir.off };
+    this.blobFor(execArgv); // one built by an earlier run counts
     const key = this.#key(execArgv, this.options.scriptPath);
     const entry = key === undefined ? undefined : this.#entries.get(key);
     switch (entry?.state) {

@@ -85,6 +85,19 @@ export interface BootDeadlineMissed {
   [key: string]: unknown;
 }
 
+/** `details` of the WORKER_START_FAILED `whenBooted()` rejects with when the worker exited first. */
+export interface WorkerExitedEarly {
+  cause: 'exited';
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The boot stage it had reported (`forked`: none). */
+  stage: string;
+  [key: string]: unknown;
+}
+
+/** Node's exit code for a startup snapshot it cannot load (ExitCode::kStartupSnapshotFailure). */
+export const EXIT_SNAPSHOT_UNUSABLE = 14;
+
 /** The part of a child process the handle uses (`child_process.fork` gives one; tests pass fakes). */
 export interface WorkerProcess {
   readonly pid: number | undefined;
