@@ -5,6 +5,7 @@ import { defaultConfigFiles, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { programVersion } from '../shared/version.js';
+import { machineBootSlots } from '../supervisor/boot-slots.js';
 import { startControlServer } from '../supervisor/control-socket.js';
 import { isSocketActivated, openListener } from '../supervisor/listener.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
@@ -114,7 +115,8 @@ export async function runServe(ctx: CommandContext): Promise<number> {
       loadRules(next, ctx.env);
       return next;
     },
-    forkWorker: (workerConfig, { spare, boot, snapshotBlob }) => {
+    bootSlots: machineBootSlots(),
+    forkWorker: (workerConfig, { spare, boot, snapshotBlob, start = true }) => {
       const worker = new WorkerHandle({
         programPath: ctx.programPath,
         config: workerConfig,
@@ -124,7 +126,7 @@ export async function runServe(ctx: CommandContext): Promise<number> {
         boot,
         ...(snapshotBlob ? { snapshotBlob } : {}),
       });
-      worker.start();
+      if (start) worker.start();
       return worker;
     },
     snapshots: {

@@ -5,6 +5,7 @@ import { errorData, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import type { StatusDocument, WorkerSnapshotStatus } from '../shared/status.js';
 import { BootDeadline } from './boot-deadline.js';
+import { BootSlots } from './boot-slots.js';
 import { ClientSession } from './client-session.js';
 import { explainSlowBoot } from './cpu-quota.js';
 import { SERVER_BUSY, errorResponse } from './framing.js';
@@ -40,13 +41,16 @@ export interface SupervisorDeps {
    */
   reloadConfig: () => Config;
   /**
-   * A new, started worker process; a spare warms up before it reports `booted`. With
+   * A new worker, its process forked now — or, with `start: false`, once the supervisor calls
+   * `start()` (state `created` until then). A spare warms up before it reports `booted`. With
    * `snapshotBlob` it starts from that worker snapshot.
    */
   forkWorker: (
     config: Config,
-    options: { spare: boolean; boot: BootBudget; snapshotBlob?: string },
+    options: { spare: boolean; boot: BootBudget; snapshotBlob?: string; start?: boolean },
   ) => WorkerLike;
+  /** How many workers clients wait for may boot at once (boot-slots.ts); default: no bound. */
+  bootSlots?: number;
   /** Worker snapshots (worker-snapshot.ts): what workers that must be quick start from. */
   snapshots?: SnapshotSource;
 }
@@ -111,6 +115,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   /** Workers that clients wait for and that have not booted yet: refills and snapshot builds wait. */
   const awaited = new Set<WorkerLike>();
   let spareBooting = 0;
+  const bootSlots = new BootSlots(deps.bootSlots ?? Number.POSITIVE_INFINITY);
   /** Nothing is booting: the moment for work nobody waits for (a worker snapshot build). */
   const whenQuiet = (): void => {
     if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving') deps.snapshots?.build(config);
@@ -120,8 +125,15 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     const boot = bootDeadline.budget();
     const spare = kind !== 'client';
     const snapshotBlob = kind === 'lean' ? undefined : deps.snapshots?.blobFor(config);
-    const worker = deps.forkWorker(config, { spare, boot, ...(snapshotBlob ? { snapshotBlob } : {}) });
+    const worker = deps.forkWorker(config, {
+      spare,
+      boot,
+      ...(snapshotBlob ? { snapshotBlob } : {}),
+      // A client's worker boots in its turn: a burst of them would share the CPUs and all be late.
+      ...(spare ? {} : { start: false }),
+    });
     if (spare) spareBooting++;
+    else bootSlots.start(worker);
     worker
       .whenBooted()
       .then(
@@ -179,7 +191,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     fork: (kind) => fork(kind),
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,
-    freshForkIsFaster: () => deps.snapshots?.blobFor(config) !== undefined,
+    // Not when it would wait for a boot slot: a spare that is booting already is sooner then.
+    freshForkIsFaster: () => bootSlots.free() && deps.snapshots?.blobFor(config) !== undefined,
     clientsWaiting: () => awaited.size > 0,
   });
 

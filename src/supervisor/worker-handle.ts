@@ -65,10 +65,10 @@ export interface WorkerHandleOptions {
  * completes.
  */
 export class WorkerHandle implements WorkerLike {
-  readonly startedAt = Date.now();
   intentionalStop = false;
   stats: WorkerStats | undefined;
 
+  #startedAt = Date.now();
   #state: WorkerState = 'created';
   #child: WorkerProcess | undefined;
   #pid = -1;
@@ -95,6 +95,10 @@ export class WorkerHandle implements WorkerLike {
     this.#exited = deferred();
   }
 
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
   get pid(): number {
     return this.#pid;
   }
@@ -110,6 +114,7 @@ export class WorkerHandle implements WorkerLike {
   /** Forks the process and arms the boot deadline. Once only. */
   start(): void {
     if (!this.#transition('booting')) throw new Error(`worker already started (${this.#state})`);
+    this.#startedAt = Date.now();
     const child = forkWorkerProcess(this.options);
     this.#child = child;
     this.#pid = child.pid ?? -1;

@@ -5,11 +5,13 @@ import {
   chmodSync,
   existsSync,
   mkdirSync,
+  readFileSync,
   readdirSync,
   realpathSync,
   renameSync,
   statSync,
   unlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { setPriority } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -23,6 +25,8 @@ const BUILD_NICENESS = 10;
 /** Blobs kept in the cache directory (one per node binary, program build and V8 flags). */
 const KEEP_BLOBS = 3;
 const BLOB = /^worker-[0-9a-f]{16}\.blob$/;
+/** Beside each blob: the SHA-256 of its content, written when it was built; a blob without it is not used. */
+const SUM_SUFFIX = '.sha256';
 
 export interface WorkerSnapshotsOptions {
   /** The build's worker-snapshot.cjs; undefined when this program has none (a checkout run through tsx). */
@@ -38,7 +42,7 @@ export interface WorkerSnapshotsOptions {
 
 type Entry =
   | { state: 'building'; child: ChildProcess; since: number }
-  | { state: 'ready'; path: string }
+  | { state: 'ready'; path: string; identity: string }
   | { state: 'failed'; error: string };
 
 /**
@@ -48,8 +52,10 @@ type Entry =
  * 10 where allowed, into the cache directory, renamed into place when complete) for later forks. A blob is
  * named by a hash of the node binary (path and identity), the snapshot script's identity and the
  * flags, so a new build of the program or an upgraded node never meets an old blob; the cache
- * keeps the newest few. A blob a worker could not start from is deleted and not built again until
- * the supervisor restarts.
+ * keeps the newest few. A blob is used only when its content has the SHA-256 recorded beside it at
+ * the build (checked on first use, and again whenever the file changed) and it is ours and not
+ * writable by others; one that fails is deleted and built again. A blob a worker could not start
+ * from is deleted and not built again until the supervisor restarts.
  */
 export class WorkerSnapshots {
   readonly #entries = new Map<string, Entry>();
@@ -68,9 +74,22 @@ export class WorkerSnapshots {
     const target = this.#target(execArgv);
     if (!target) return undefined;
     const entry = this.#entries.get(target.key);
-    if (entry) return entry.state === 'ready' ? entry.path : undefined;
-    if (!isFile(target.path)) return undefined;
-    this.#entries.set(target.key, { state: 'ready', path: target.path });
+    if (entry && entry.state !== 'ready') return undefined;
+    const now = identity(target.path);
+    if (entry?.state === 'ready' && entry.identity === now) return entry.path;
+    this.#entries.delete(target.key);
+    if (now === undefined) return undefined;
+    const problem = checkBlob(target.path);
+    if (problem) {
+      this.options.log.warn(
+        { snapshot: target.path, problem },
+        'worker snapshot rejected; building it again',
+      );
+      removeQuietly(target.path);
+      removeQuietly(target.path + SUM_SUFFIX);
+      return undefined;
+    }
+    this.#entries.set(target.key, { state: 'ready', path: target.path, identity: now });
     return target.path;
   }
 
@@ -96,11 +115,8 @@ export class WorkerSnapshots {
       if (entry.state !== 'ready' || entry.path !== blob) continue;
       this.#entries.set(key, { state: 'failed', error: `a worker could not start from it: ${reason}` });
       this.options.log.warn({ snapshot: blob, reason }, 'worker snapshot unusable; workers load the program');
-      try {
-        unlinkSync(blob);
-      } catch {
-        // gone already
-      }
+      removeQuietly(blob);
+      removeQuietly(blob + SUM_SUFFIX);
     }
   }
 
@@ -153,6 +169,7 @@ export class WorkerSnapshots {
   #build(key: string, path: string, execArgv: readonly string[], scriptPath: string): void {
     const { log } = this.options;
     const partial = `${path}.${process.pid}.partial`;
+    const sumPartial = `${path}${SUM_SUFFIX}.${process.pid}.partial`;
     const spawn = this.options.spawn ?? spawnProcess;
     const started = Date.now();
     let child: ChildProcess;
@@ -190,6 +207,9 @@ export class WorkerSnapshots {
       if (error === undefined) {
         try {
           chmodSync(partial, 0o600);
+          // The digest first: a blob in place always has its digest beside it.
+          writeFileSync(sumPartial, `${digestOf(partial)}\n`, { mode: 0o600 });
+          renameSync(sumPartial, path + SUM_SUFFIX);
           renameSync(partial, path);
         } catch (err) {
           error = err instanceof Error ? err.message : String(err);
@@ -197,11 +217,12 @@ export class WorkerSnapshots {
       }
       if (error !== undefined) {
         removeQuietly(partial);
+        removeQuietly(sumPartial);
         this.#entries.set(key, { state: 'failed', error });
         log.warn({ snapshot: path, error }, 'worker snapshot not built; workers load the program');
         return;
       }
-      this.#entries.set(key, { state: 'ready', path });
+      this.#entries.set(key, { state: 'ready', path, identity: identity(path) ?? '' });
       log.info({ snapshot: path, buildMs: Date.now() - started }, 'worker snapshot ready');
       pruneBlobs(dirname(path), path);
     };
@@ -223,6 +244,31 @@ function identity(path: string): string | undefined {
     return `${st.dev}:${st.ino}:${st.size}:${st.mtimeMs}`;
   } catch {
     return undefined;
+  }
+}
+
+function digestOf(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
+/** Why the blob at `path` must not be used (not ours, writable by others, damaged), or undefined. */
+function checkBlob(path: string): string | undefined {
+  try {
+    const st = statSync(path);
+    const uid = process.getuid?.();
+    if (!st.isFile() || st.size === 0) return 'not a complete file';
+    if (uid !== undefined && st.uid !== uid) return 'it belongs to another user';
+    if ((st.mode & 0o022) !== 0) return `it may be written by others (mode ${(st.mode & 0o777).toString(8)})`;
+    const recorded = readFileSync(path + SUM_SUFFIX, 'utf8').trim();
+    if (digestOf(path) !== recorded)
+      return 'its content does not match the digest recorded when it was built';
+    return undefined;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT'
+      ? 'no digest recorded beside it'
+      : err instanceof Error
+        ? err.message
+        : String(err);
   }
 }
 
@@ -258,7 +304,11 @@ function pruneBlobs(dir: string, keep: string): void {
       .filter((f) => BLOB.test(f))
       .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
       .sort((a, b) => b.mtime - a.mtime);
-    for (const old of blobs.slice(KEEP_BLOBS)) if (old.path !== keep) removeQuietly(old.path);
+    for (const old of blobs.slice(KEEP_BLOBS)) {
+      if (old.path === keep) continue;
+      removeQuietly(old.path);
+      removeQuietly(old.path + SUM_SUFFIX);
+    }
   } catch {
     // a cache we cannot tidy is still a cache
   }

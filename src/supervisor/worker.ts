@@ -42,12 +42,16 @@ export interface AttachRequest {
 
 /** What the pool and a session need of a worker; WorkerHandle is the real one, tests use fakes. */
 export interface WorkerLike {
+  /** -1 until the process is forked. */
   readonly pid: number;
+  /** When the process was forked (when it was created, until then). */
   readonly startedAt: number;
   readonly state: WorkerState;
   readonly stats: WorkerStats | undefined;
   /** The stage of its boot it last reported (`booted` once done). */
   readonly bootStage: string;
+  /** Forks the process of a worker created unstarted (state `created`); once only. */
+  start(): void;
   /** Hands the worker's events to a new owner; the previous owner hears nothing more. */
   adopt(owner: WorkerOwner): void;
   /** Resolves once the worker has booted; rejects (WORKER_START_FAILED) when it will not. */

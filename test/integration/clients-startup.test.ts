@@ -8,7 +8,7 @@ import type { TestBus } from '../helpers/buses.js';
 import { startSessionBus } from '../helpers/buses.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import type { Served } from '../helpers/supervisor.js';
-import { programPath, startServe, tempDir } from '../helpers/supervisor.js';
+import { programPath, startServe, tempDir, waitFor } from '../helpers/supervisor.js';
 
 /**
  * Start-up as hosts do it. Claude Code starts every configured server at the same moment and
@@ -31,7 +31,20 @@ before(async () => {
   bus = await startSessionBus();
   const dir = tempDir('dbus-mcp-startup-');
   writeFileSync(join(dir, 'config'), `SESSION_BUS_ADDRESS="${bus.address}"\n`);
-  served = await startServe({ dir });
+  served = await startServe({ dir, env: { XDG_CACHE_HOME: tempDir('dbus-mcp-cache-') } });
+  // The service as a host meets it on a normal day: at rest, its worker snapshot built (on the
+  // first day the first workers load the program instead), the spare booted.
+  await waitFor(
+    'the service at rest',
+    async () => {
+      const st = await served.status();
+      assert.notEqual(st.workerSnapshot?.state, 'failed', st.workerSnapshot?.detail);
+      return st.workerSnapshot?.state === 'ready' && st.spareWorkers.every((w) => w.state === 'idle')
+        ? true
+        : undefined;
+    },
+    120_000,
+  );
 });
 
 async function startHostClient(i: number): Promise<{ client: Client; ms: number }> {

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync, readdirSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { before, describe, it } from 'node:test';
 import type { Client } from '@modelcontextprotocol/client';
@@ -150,11 +151,55 @@ describe('worker snapshot', () => {
     assert.equal(await served.stop(), 0);
   });
 
+  it('a blob whose content is not what was built is not used: deleted, the client served by a worker that loads the program, built again', async () => {
+    const cache = tempDir('dbus-mcp-cache-');
+    const served = await serveWithSnapshots(cache);
+    const blob = await snapshotReady(served);
+    assert.match(readFileSync(`${blob}.sha256`, 'utf8'), /^[0-9a-f]{64}\n$/);
+    assert.equal(statSync(`${blob}.sha256`).mode & 0o777, 0o600);
+    // One byte changed in the middle: node might still start from it, or crash later.
+    const bytes = readFileSync(blob);
+    const at = bytes.length >> 1;
+    bytes[at] = (bytes[at] ?? 0) ^ 0xff;
+    writeFileSync(blob, bytes);
+    const client = await connectClient(served.socketPath);
+    assert.ok((await client.listTools()).tools.length > 0);
+    assert.equal(startedFromSnapshot(await workerPidOf(served)), false);
+    const rejected = await served.waitForLog('worker snapshot rejected; building it again');
+    assert.match(String(rejected.problem), /does not match the digest/);
+    await client.close();
+    // Built again once nothing is booting, and used by the next cold worker.
+    const rebuilt = await snapshotReady(served);
+    assert.equal(rebuilt, blob);
+    assert.notDeepEqual(readFileSync(rebuilt), bytes);
+    const next = await connectClient(served.socketPath);
+    assert.ok(startedFromSnapshot(await workerPidOf(served)));
+    await next.close();
+    assert.equal(await served.stop(), 0);
+  });
+
+  it('a blob without its recorded digest (an older build, a copied file) is not used', async () => {
+    const cache = tempDir('dbus-mcp-cache-');
+    const served = await serveWithSnapshots(cache);
+    const blob = await snapshotReady(served);
+    assert.equal(await served.stop(), 0);
+    unlinkSync(`${blob}.sha256`);
+    const again = await serveWithSnapshots(cache);
+    const client = await connectClient(again.socketPath);
+    assert.equal(startedFromSnapshot(await workerPidOf(again)), false);
+    const rejected = await again.waitForLog('worker snapshot rejected; building it again');
+    assert.match(String(rejected.problem), /no digest recorded/);
+    await client.close();
+    assert.equal(await again.stop(), 0);
+  });
+
   it('a blob node cannot start from is dropped: the client is served by a worker that loads the program', async () => {
     const cache = tempDir('dbus-mcp-cache-');
     const served = await serveWithSnapshots(cache);
     const blob = await snapshotReady(served);
-    writeFileSync(blob, 'not a snapshot');
+    // Not a snapshot, but with a matching digest: what node itself refuses (another node's blob).
+    writeFileSync(blob, 'not a snapshot', { mode: 0o600 });
+    writeFileSync(`${blob}.sha256`, `${createHash('sha256').update('not a snapshot').digest('hex')}\n`);
     const client = await connectClient(served.socketPath);
     assert.ok((await client.listTools()).tools.length > 0);
     assert.equal(startedFromSnapshot(await workerPidOf(served)), false);
