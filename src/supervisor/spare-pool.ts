@@ -10,6 +10,7 @@ export const SPARE_RETRY_MAX_MS = 30_000;
 /**
  * A client that finds no booted spare is a burst: for this long after the last such miss the pool
  * keeps one more spare per miss (at most BURST_EXTRA_MAX more), then shrinks back to its size.
+ * For this long after any client took a spare, refills are `fast`: more clients may follow at once.
  */
 export const BURST_WINDOW_MS = 30_000;
 export const BURST_EXTRA_MAX = 4;
@@ -33,10 +34,11 @@ export interface SparePoolOptions {
   /** Why spares may not boot on this machine (CPU quota, the keys to change), for the warning. */
   explainFailure?: () => string;
   /**
-   * True when a fresh fork serves a client sooner than a spare that is still booting (a worker
-   * snapshot is ready): `take()` then hands out booted spares only.
+   * True when a fresh fork serves a client sooner than a spare of this kind that is still booting
+   * (a worker snapshot is ready, and the fork would not wait for a boot slot): `take()` then
+   * leaves that spare to boot.
    */
-  freshForkIsFaster?: () => boolean;
+  freshForkIsFaster?: (kind: SpareKind) => boolean;
   /** True while a client waits for a worker forked for it: refills wait, so it gets the CPU. */
   clientsWaiting?: () => boolean;
 }
@@ -60,10 +62,11 @@ export interface SparePoolHealth {
  * it: the refill then waits until that worker has booted, so the two do not share the CPU. A client
  * that finds no booted spare (a burst: a host opening its servers together) makes the pool keep one
  * more spare per such client for BURST_WINDOW_MS, at most BURST_EXTRA_MAX more (none when the size
- * is 0: SPARE_WORKERS=0 means no spares), forked together and
- * `fast` (a burst needs spares soon); at rest they are `lean` (they may wait for their client long),
- * and once the burst window has passed the extra spares are stopped and the fast ones replaced by
- * lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
+ * is 0: SPARE_WORKERS=0 means no spares), forked together. Within the window after a client
+ * took a spare, refills are `fast` (more clients may follow at once, and a lean spare loading the
+ * program would take the CPU from their workers for a second); at rest they are `lean` (they may
+ * wait for their client long), and once the window has passed the extra spares are stopped and the
+ * fast ones replaced by lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
  *
  * A spare that fails to boot (exits first, or misses its boot deadline) makes the pool back off:
  * the next fork waits 1, 2, 4, 8 s …, and after MAX_SPARE_BOOT_FAILURES failures in a row the pool
@@ -80,6 +83,8 @@ export class SparePool {
   private refillTimer: NodeJS.Timeout | undefined;
   /** When the clients that found no booted spare did, within the burst window. */
   private misses: number[] = [];
+  /** When a client last took a spare or found none. */
+  private lastTake = Number.NEGATIVE_INFINITY;
   private burstTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SparePoolOptions) {}
@@ -100,7 +105,7 @@ export class SparePool {
   fill(): void {
     if (this.stopped || this.refillTimer || this.suspended) return;
     const target = this.target();
-    const bursting = this.recentMisses() > 0;
+    const bursting = Date.now() - this.lastTake < BURST_WINDOW_MS;
     // What goes first when there are too many: spares still booting, then fast ones.
     const rank = (w: WorkerLike) => (w.state === 'idle' ? 1 : 0) + (this.spares.get(w) === 'lean' ? 2 : 0);
     const surplus = [...this.spares.keys()]
@@ -126,8 +131,9 @@ export class SparePool {
   take(): WorkerLike | undefined {
     const spares = [...this.spares.keys()];
     const idle = spares.find((w) => w.state === 'idle');
-    if (!idle) this.recordMiss();
-    const chosen = idle ?? (this.options.freshForkIsFaster?.() ? undefined : spares[0]);
+    this.recordTake(!idle);
+    const chosen =
+      idle ?? spares.find((w) => !this.options.freshForkIsFaster?.(this.spares.get(w) ?? 'lean'));
     setImmediate(() => this.fill());
     if (!chosen) return undefined;
     this.spares.delete(chosen);
@@ -180,8 +186,9 @@ export class SparePool {
     return this.misses.length;
   }
 
-  private recordMiss(): void {
-    this.misses.push(Date.now());
+  private recordTake(missed: boolean): void {
+    this.lastTake = Date.now();
+    if (missed) this.misses.push(this.lastTake);
     // Once the window has passed, the target drops back and fill() stops the extra spares.
     clearTimeout(this.burstTimer);
     this.burstTimer = setTimeout(() => {

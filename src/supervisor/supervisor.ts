@@ -191,8 +191,10 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     fork: (kind) => fork(kind),
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,
-    // Not when it would wait for a boot slot: a spare that is booting already is sooner then.
-    freshForkIsFaster: () => bootSlots.free() && deps.snapshots?.blobFor(config) !== undefined,
+    // A snapshot fork beats a lean spare (loading the program), and a fast one when it need not
+    // wait for a boot slot.
+    freshForkIsFaster: (kind) =>
+      (kind === 'lean' || bootSlots.free()) && deps.snapshots?.blobFor(config) !== undefined,
     clientsWaiting: () => awaited.size > 0,
   });
 

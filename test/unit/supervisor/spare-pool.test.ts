@@ -60,16 +60,24 @@ test('fill forks up to the size; take hands over a booted spare and a new one is
 });
 
 test('a taken spare belongs to its new owner: its exit is no longer the pool’s business', async () => {
-  const { p, forked } = pool(1);
+  const { p, forked, kinds } = pool(1);
   p.fill();
   forked[0]?.boot();
   await flush();
   const taken = p.take() as FakeWorker;
   await immediate();
   taken.exit({ code: 1 });
-  mock.timers.tick(60_000);
   await immediate();
   assert.equal(forked.length, 2, 'only the refill after the take');
+  forked[1]?.boot();
+  await flush();
+  mock.timers.tick(60_000);
+  await immediate();
+  assert.deepEqual(
+    forked.slice(1).map((w) => kinds.get(w)),
+    ['fast', 'lean'],
+    'the refill is fast while more clients may follow, lean again at rest; nothing for the exit',
+  );
   assert.equal(p.health().failures, 0);
 });
 
@@ -169,6 +177,31 @@ test('a spare still booting is handed out only when a fresh fork would not be fa
   fast.forked[0]?.boot();
   await flush();
   assert.equal(fast.p.take(), fast.forked[0], 'booted: taken');
+});
+
+test('a booting spare is taken when a fresh fork would be slower: a fast one while forks wait for a boot slot, a lean one never beside a snapshot', async () => {
+  const forked: FakeWorker[] = [];
+  const kinds = new Map<FakeWorker, SpareKind>();
+  const q = new SparePool({
+    size: () => 1,
+    fork: (kind) => {
+      const w = new FakeWorker();
+      forked.push(w);
+      kinds.set(w, kind);
+      return w;
+    },
+    log: collectingLogger().log,
+    // A snapshot is ready, and every boot slot is taken.
+    freshForkIsFaster: (kind) => kind === 'lean',
+  });
+  q.fill();
+  assert.equal(kinds.get(forked[0] as FakeWorker), 'lean');
+  assert.equal(q.take(), undefined, 'the lean spare is left to boot');
+  await immediate();
+  const fast = forked.find((w) => kinds.get(w) === 'fast');
+  assert.ok(fast, 'the miss made the pool fork a fast spare');
+  assert.equal(q.take(), fast, 'a booting fast spare beats a fork that waits for a slot');
+  await q.stop();
 });
 
 test('a burst (clients finding no booted spare) keeps one more fast spare per client for a while, then lean ones again', async () => {
