@@ -86,6 +86,7 @@ export class SparePool {
   /** When a client last took a spare or found none. */
   private lastTake = Number.NEGATIVE_INFINITY;
   private burstTimer: NodeJS.Timeout | undefined;
+  private takeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SparePoolOptions) {}
 
@@ -175,6 +176,7 @@ export class SparePool {
     this.stopped = true;
     clearTimeout(this.refillTimer);
     clearTimeout(this.burstTimer);
+    clearTimeout(this.takeTimer);
     const all = [...this.spares.keys()];
     this.spares.clear();
     await Promise.allSettled(all.map((w) => w.stop()));
@@ -188,8 +190,17 @@ export class SparePool {
 
   private recordTake(missed: boolean): void {
     this.lastTake = Date.now();
-    if (missed) this.misses.push(this.lastTake);
-    // Once the window has passed, the target drops back and fill() stops the extra spares.
+    // Once the window after the last take has passed, fill() replaces fast spares by lean ones.
+    clearTimeout(this.takeTimer);
+    this.takeTimer = setTimeout(() => {
+      this.takeTimer = undefined;
+      this.fill();
+    }, BURST_WINDOW_MS);
+    this.takeTimer.unref();
+    if (!missed) return;
+    this.misses.push(this.lastTake);
+    // Once the window after the last miss has passed, the target drops back and fill() stops the
+    // extra spares (more takes without misses do not keep them).
     clearTimeout(this.burstTimer);
     this.burstTimer = setTimeout(() => {
       this.burstTimer = undefined;

@@ -226,6 +226,28 @@ test('a burst (clients finding no booted spare) keeps one more fast spare per cl
   assert.ok(forked.slice(1).every((w) => w.stopped));
 });
 
+test('takes that find a booted spare do not keep a burst’s extra spares past the window of its misses', async () => {
+  const { p, alive } = pool(1, { freshForkIsFaster: true });
+  p.fill();
+  for (let i = 0; i < 3; i++) assert.equal(p.take(), undefined);
+  await immediate();
+  assert.equal(p.health().target, 4);
+  for (const w of alive()) w.boot();
+  await flush();
+  // A client every 8 s takes a booted spare, then none comes: the misses expire at 30 s.
+  for (let t = 0; t < 3; t++) {
+    mock.timers.tick(8_000);
+    assert.ok(p.take(), 'a booted spare');
+    await immediate();
+    for (const w of alive()) if (w.state === 'booting') w.boot();
+    await flush();
+  }
+  mock.timers.tick(30_000 - 24_000);
+  await immediate();
+  assert.equal(p.health().target, 1);
+  assert.equal(p.list().length, 1, 'the extra spares were stopped when the misses expired');
+});
+
 test('at rest the pool replaces fast spares by lean ones and keeps its size', async () => {
   const { p, forked, kinds, alive } = pool(1, { freshForkIsFaster: true });
   p.fill();
