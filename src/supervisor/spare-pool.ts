@@ -9,8 +9,8 @@ export const SPARE_RETRY_BASE_MS = 1000;
 export const SPARE_RETRY_MAX_MS = 30_000;
 /**
  * A client that finds no booted spare is a burst: for this long after the last such miss the pool
- * keeps one more spare per miss (at most BURST_EXTRA_MAX more), then shrinks back to its size.
- * For this long after any client took a spare, refills are `fast`: more clients may follow at once.
+ * keeps one more spare per miss (at most BURST_EXTRA_MAX more), forked `fast`, then shrinks back
+ * to its size of `lean` spares.
  */
 export const BURST_WINDOW_MS = 30_000;
 export const BURST_EXTRA_MAX = 4;
@@ -62,11 +62,10 @@ export interface SparePoolHealth {
  * it: the refill then waits until that worker has booted, so the two do not share the CPU. A client
  * that finds no booted spare (a burst: a host opening its servers together) makes the pool keep one
  * more spare per such client for BURST_WINDOW_MS, at most BURST_EXTRA_MAX more (none when the size
- * is 0: SPARE_WORKERS=0 means no spares), forked together. Within the window after a client
- * took a spare, refills are `fast` (more clients may follow at once, and a lean spare loading the
- * program would take the CPU from their workers for a second); at rest they are `lean` (they may
- * wait for their client long), and once the window has passed the extra spares are stopped and the
- * fast ones replaced by lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
+ * is 0: SPARE_WORKERS=0 means no spares), forked together and `fast` (a burst needs spares soon);
+ * at rest they are `lean`: a worker started from the snapshot holds ~8 MiB more for its whole life
+ * (bench/README.md, "Start-up"), and a spare may wait for its client long. Once the burst window
+ * has passed the extra spares are stopped and the fast ones replaced by lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
  *
  * A spare that fails to boot (exits first, or misses its boot deadline) makes the pool back off:
  * the next fork waits 1, 2, 4, 8 s …, and after MAX_SPARE_BOOT_FAILURES failures in a row the pool
@@ -83,10 +82,7 @@ export class SparePool {
   private refillTimer: NodeJS.Timeout | undefined;
   /** When the clients that found no booted spare did, within the burst window. */
   private misses: number[] = [];
-  /** When a client last took a spare or found none. */
-  private lastTake = Number.NEGATIVE_INFINITY;
   private burstTimer: NodeJS.Timeout | undefined;
-  private takeTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SparePoolOptions) {}
 
@@ -106,7 +102,7 @@ export class SparePool {
   fill(): void {
     if (this.stopped || this.refillTimer || this.suspended) return;
     const target = this.target();
-    const bursting = Date.now() - this.lastTake < BURST_WINDOW_MS;
+    const bursting = this.recentMisses() > 0;
     // What goes first when there are too many: spares still booting, then fast ones.
     const rank = (w: WorkerLike) => (w.state === 'idle' ? 1 : 0) + (this.spares.get(w) === 'lean' ? 2 : 0);
     const surplus = [...this.spares.keys()]
@@ -132,7 +128,7 @@ export class SparePool {
   take(): WorkerLike | undefined {
     const spares = [...this.spares.keys()];
     const idle = spares.find((w) => w.state === 'idle');
-    this.recordTake(!idle);
+    if (!idle) this.recordMiss();
     const chosen =
       idle ?? spares.find((w) => !this.options.freshForkIsFaster?.(this.spares.get(w) ?? 'lean'));
     setImmediate(() => this.fill());
@@ -176,7 +172,6 @@ export class SparePool {
     this.stopped = true;
     clearTimeout(this.refillTimer);
     clearTimeout(this.burstTimer);
-    clearTimeout(this.takeTimer);
     const all = [...this.spares.keys()];
     this.spares.clear();
     await Promise.allSettled(all.map((w) => w.stop()));
@@ -188,19 +183,10 @@ export class SparePool {
     return this.misses.length;
   }
 
-  private recordTake(missed: boolean): void {
-    this.lastTake = Date.now();
-    // Once the window after the last take has passed, fill() replaces fast spares by lean ones.
-    clearTimeout(this.takeTimer);
-    this.takeTimer = setTimeout(() => {
-      this.takeTimer = undefined;
-      this.fill();
-    }, BURST_WINDOW_MS);
-    this.takeTimer.unref();
-    if (!missed) return;
-    this.misses.push(this.lastTake);
+  private recordMiss(): void {
+    this.misses.push(Date.now());
     // Once the window after the last miss has passed, the target drops back and fill() stops the
-    // extra spares (more takes without misses do not keep them).
+    // extra spares and replaces the fast ones.
     clearTimeout(this.burstTimer);
     this.burstTimer = setTimeout(() => {
       this.burstTimer = undefined;
