@@ -121,10 +121,18 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving') deps.snapshots?.build(config);
   };
 
+  /**
+   * The worker snapshot, for workers that must be quick, while fewer than half of MAX_CLIENTS are
+   * connected: a worker from it holds ~9 MiB more for its life (bench/README.md, "Start-up"), so
+   * near MAX_CLIENTS workers load the program and the service stays within its memory limit.
+   */
+  const quickBlob = (): string | undefined =>
+    sessions.size < config.MAX_CLIENTS / 2 ? deps.snapshots?.blobFor(config) : undefined;
+
   const fork = (kind: ForkKind): WorkerLike => {
     const boot = bootDeadline.budget();
     const spare = kind !== 'client';
-    const snapshotBlob = kind === 'lean' ? undefined : deps.snapshots?.blobFor(config);
+    const snapshotBlob = kind === 'lean' ? undefined : quickBlob();
     const worker = deps.forkWorker(config, {
       spare,
       boot,
@@ -193,8 +201,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     explainFailure: explainStartFailure,
     // A snapshot fork beats a lean spare (loading the program), and a fast one when it need not
     // wait for a boot slot.
-    freshForkIsFaster: (kind) =>
-      (kind === 'lean' || bootSlots.free()) && deps.snapshots?.blobFor(config) !== undefined,
+    freshForkIsFaster: (kind) => (kind === 'lean' || bootSlots.free()) && quickBlob() !== undefined,
     clientsWaiting: () => awaited.size > 0,
   });
 

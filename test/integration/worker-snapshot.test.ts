@@ -131,6 +131,23 @@ describe('worker snapshot', () => {
     assert.equal(await served.stop(), 0);
   });
 
+  it('with half of MAX_CLIENTS connected, new workers load the program (a snapshot worker holds more memory)', async () => {
+    const cache = tempDir('dbus-mcp-cache-');
+    const served = await serveWithSnapshots(cache, { DBUS_MCP_MAX_CLIENTS: '4' });
+    await snapshotReady(served);
+    const first = await connectClient(served.socketPath);
+    const firstPid = await workerPidOf(served);
+    assert.ok(startedFromSnapshot(firstPid), 'one client of four: from the snapshot');
+    const second = await connectClient(served.socketPath);
+    const st = await served.status();
+    const secondPid = st.clients.map((c) => c.workerPid).find((p) => p !== firstPid && p !== null);
+    assert.ok(secondPid, JSON.stringify(st.clients));
+    assert.equal(startedFromSnapshot(secondPid), false, 'two of four connected: it loads the program');
+    assert.ok((await second.listTools()).tools.length > 0);
+    await Promise.all([first.close(), second.close()]);
+    assert.equal(await served.stop(), 0);
+  });
+
   it('workers from the same snapshot do not share random state (subscription ids differ)', async () => {
     const cache = tempDir('dbus-mcp-cache-');
     const served = await serveWithSnapshots(cache);
