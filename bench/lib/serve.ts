@@ -74,11 +74,13 @@ export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv
     socketPath,
     logs,
     status,
-    sparesIdle: (n, ms = 15_000) =>
-      waitFor(
+    sparesIdle: (n, ms = 60_000) => {
+      let last: StatusDocument | undefined;
+      return waitFor(
         `${n} idle spare(s)`,
         async () => {
           const st = await status();
+          last = st;
           const want = st.spares?.target ?? n;
           return st.spareWorkers.length === want && st.spareWorkers.every((s) => s.state === 'idle')
             ? st
@@ -86,7 +88,18 @@ export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv
         },
         ms,
         proc,
-      ),
+      ).catch((err: unknown) => {
+        // What the pool looked like last, for whoever reads the failure.
+        const seen = last && {
+          spares: last.spares,
+          spareWorkers: last.spareWorkers,
+          clients: last.clients.length,
+        };
+        throw new Error(
+          `${err instanceof Error ? err.message : String(err)}; last seen ${JSON.stringify(seen)}`,
+        );
+      });
+    },
     stop: () => stopChild(proc, 8000),
   };
 }
