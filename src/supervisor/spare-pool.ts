@@ -17,7 +17,7 @@ export const BURST_EXTRA_MAX = 4;
 
 /**
  * How a spare is started: `lean` loads the program (the least memory), `fast` starts from the
- * worker snapshot when there is one (booted in a fraction of the time and CPU, ~7 MiB more).
+ * worker snapshot when there is one (booted in a fraction of the time and CPU, ~9 MiB more for its life).
  */
 export type SpareKind = 'lean' | 'fast';
 
