@@ -208,6 +208,11 @@ async function main(): Promise<void> {
   });
 
   await section('memory', async () => {
+    // A fresh supervisor: clients arriving one by one at a service at rest (after the sections
+    // before, its pool would still be in a burst's window, its spares started from the snapshot).
+    await sv.stop();
+    sv = await serve();
+    await atRest(sv);
     const m = await memory(sv, SIZES.memoryClients, quick ? 500 : 3000);
     results.memory = { ...m, memoryMaxMiB: MEMORY_MAX_MIB };
     rows.push({

@@ -3,9 +3,12 @@ import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   chmodSync,
+  closeSync,
   existsSync,
   mkdirSync,
+  openSync,
   readFileSync,
+  readSync,
   readdirSync,
   realpathSync,
   renameSync,
@@ -247,8 +250,17 @@ function identity(path: string): string | undefined {
   }
 }
 
+/** SHA-256 of a file, read in small pieces: the supervisor never holds a whole ~9 MB blob. */
 function digestOf(path: string): string {
-  return createHash('sha256').update(readFileSync(path)).digest('hex');
+  const hash = createHash('sha256');
+  const chunk = Buffer.alloc(256 * 1024);
+  const fd = openSync(path, 'r');
+  try {
+    for (let n = readSync(fd, chunk); n > 0; n = readSync(fd, chunk)) hash.update(chunk.subarray(0, n));
+  } finally {
+    closeSync(fd);
+  }
+  return hash.digest('hex');
 }
 
 /** Why the blob at `path` must not be used (not ours, writable by others, damaged), or undefined. */
