@@ -26,6 +26,10 @@ const int = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min).max(max));
 
+/** A whole number, or '' for "not set" (another key's value then applies). */
+const optionalInt = (min: number, max: number) =>
+  z.union([z.literal('').transform(() => undefined), int(min, max)]);
+
 const absolutePath = z.string().regex(/^\//, 'an absolute path');
 const optionalString = z.string().transform((s) => (s === '' ? undefined : s));
 
@@ -181,11 +185,29 @@ export const CONFIG_KEYS = {
     allowed: '0 (no limit) to 100000',
     doc: 'Calls that change something (method calls, property writes, desktop actions) per client per minute.',
   },
+  RATE_LIMIT_SERVICE_NOTIFY: {
+    schema: optionalInt(0, 100_000),
+    default: '',
+    allowed: 'empty (the RATE_LIMIT_NOTIFY value), 0 (no limit) to 100000',
+    doc: 'Notifications per minute for all clients of one `serve` together (reconnecting gains nothing beyond it).',
+  },
+  RATE_LIMIT_SERVICE_SCREENSHOT: {
+    schema: optionalInt(0, 100_000),
+    default: '',
+    allowed: 'empty (the RATE_LIMIT_SCREENSHOT value), 0 (no limit) to 100000',
+    doc: 'Screenshots per minute for all clients of one `serve` together.',
+  },
+  RATE_LIMIT_SERVICE_MUTATING: {
+    schema: optionalInt(0, 100_000),
+    default: '',
+    allowed: 'empty (the RATE_LIMIT_MUTATING value), 0 (no limit) to 100000',
+    doc: 'Calls that change something per minute for all clients of one `serve` together.',
+  },
   SCREENSHOT_DIR: {
     schema: z.string(),
     default: '~/.cache/dbus-mcp/screenshots',
     allowed: 'a directory',
-    doc: 'Where screenshots are saved (mode 0700).',
+    doc: 'Where screenshots are saved: a directory of this user with mode 0700, not a symlink (created so when missing; any other is refused).',
   },
   SCREENSHOT_MAX_FILES: {
     schema: int(1, 10_000),

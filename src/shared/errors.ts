@@ -50,7 +50,9 @@ export const ERROR_CODES = {
   SIGNATURE_UNKNOWN: { doc: 'No signature was given and introspection does not describe the member.' },
   POLICY_DENIED: { doc: 'The safety policy refused the operation (the level, rule and reason are named).' },
   POLICY_RULE_INVALID: { doc: 'A policy rule file has a line that cannot be parsed.', exit: EXIT_CONFIG },
-  RATE_LIMITED: { doc: 'A per-client rate limit was reached; the message says when to retry.' },
+  RATE_LIMITED: {
+    doc: 'A rate limit was reached (this client’s, or the service-wide one all clients share); the message says which and when to retry.',
+  },
   SERVICE_UNAVAILABLE: { doc: 'The desktop or system service a task tool needs is not present on the bus.' },
   SUBSCRIPTION_UNKNOWN: {
     doc: 'No signal subscription has that id (it ended, or the worker restarted and took it along).',
@@ -58,6 +60,12 @@ export const ERROR_CODES = {
   SUBSCRIPTION_LIMIT: { doc: 'The client already holds MAX_SUBSCRIPTIONS signal subscriptions.' },
   PORTAL_REQUEST_FAILED: {
     doc: 'A desktop portal request was cancelled by the human or failed, or its answer was unusable.',
+  },
+  PORTAL_NO_RESPONSE: {
+    doc: 'A desktop portal request got no answer within its bound: most likely a dialog is waiting for the human (the first-use screenshot consent).',
+  },
+  SCREENSHOT_DIR_UNSAFE: {
+    doc: 'SCREENSHOT_DIR is a symlink, not a directory, not owned by this user or open to others (not mode 0700): nothing is saved or pruned there.',
   },
   SOCKET_IN_USE: { doc: 'Another live server already answers on the socket path.' },
   SOCKET_PATH_MISSING: { doc: 'Neither SOCKET_PATH nor XDG_RUNTIME_DIR is set, so there is no socket path.' },

@@ -9,13 +9,14 @@ import { AppError, ERROR_CODES } from './errors.js';
  * handler table (`dispatch`). Ordering rules:
  *
  * supervisor → worker: `attach` exactly once (a spare worker waits for it), then any of `mcp`,
- * `config`, `flow`, `ping`, `shutdown`.
+ * `config`, `flow`, `ping`, `shutdown`, and one `rate-answer` for each `rate-take` (same `id`).
  *
  * worker → supervisor: `boot-progress` while it loads (each stage it reaches, so a slow machine is
  * told apart from a hung worker), `booted` once the program is loaded (before attach), `ready` once
  * the MCP server serves the attached client (a worker counts as ready only then), `start-failed`
  * (with the catalogue code of the fault) when it cannot get there, then `mcp`, `pong` (+ `stats`),
- * `policy-state` whenever the policy state changed.
+ * `policy-state` whenever the policy state changed, `rate-take` before an allowed non-read operation
+ * (the service-wide token bucket is the supervisor's; the worker waits a bounded time for the answer).
  *
  * Senders build the wire form (`…Wire`, e.g. configuration as text values); receivers get the
  * parsed form (`ToWorker`, `ToSupervisor`).
@@ -56,6 +57,8 @@ export const policyStateSchema = z.object({
 });
 export type PolicyStateWire = z.infer<typeof policyStateSchema>;
 
+const rateBucketSchema = z.enum(['notify', 'screenshot', 'mutating']);
+
 const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
 
 export const toWorkerSchema = z.discriminatedUnion('t', [
@@ -71,6 +74,14 @@ export const toWorkerSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('flow'), paused: z.boolean() }),
   z.object({ t: z.literal('ping'), n: z.number().int() }),
   z.object({ t: z.literal('shutdown') }),
+  /** The supervisor's answer to `rate-take`: a service-wide token was taken, or when to retry. */
+  z.object({
+    t: z.literal('rate-answer'),
+    id: z.number().int(),
+    ok: z.boolean(),
+    limit: z.number().int().nonnegative().optional(),
+    retryAfterMs: z.number().int().nonnegative().optional(),
+  }),
 ]);
 export type ToWorker = z.output<typeof toWorkerSchema>;
 export type ToWorkerWire = z.input<typeof toWorkerSchema>;
@@ -89,6 +100,8 @@ export const toSupervisorSchema = z.discriminatedUnion('t', [
     heapUsedBytes: z.number(),
   }),
   z.object({ t: z.literal('policy-state'), state: policyStateSchema }),
+  /** Asks for one token of the service-wide bucket (all clients of this `serve` together). */
+  z.object({ t: z.literal('rate-take'), id: z.number().int(), bucket: rateBucketSchema }),
 ]);
 export type ToSupervisor = z.output<typeof toSupervisorSchema>;
 export type ToSupervisorWire = z.input<typeof toSupervisorSchema>;

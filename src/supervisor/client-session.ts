@@ -1,3 +1,4 @@
+import type { BucketDecision, RateBucketName } from '../shared/rate-buckets.js';
 import type { Socket } from 'node:net';
 import type { Config } from '../shared/config.js';
 import { errorData, errorMessage } from '../shared/errors.js';
@@ -37,6 +38,8 @@ export interface SessionOptions {
   /** A worker for this client: a spare when one is there, else a fresh fork. */
   acquireWorker: () => WorkerLike;
   onClosed: (session: ClientSession) => void;
+  /** Takes a token of the service-wide rate bucket (all sessions share it; it outlives workers and reloads). */
+  takeServiceToken?: (bucket: RateBucketName) => BucketDecision;
   /** Why workers may not start on this machine (CPU quota, the keys to change), for error texts. */
   explainStartFailure?: () => string;
 }
@@ -259,6 +262,7 @@ export class ClientSession {
       onPolicyState: (state) => {
         if (worker === this.worker) this.policyState = state;
       },
+      onRateTake: (bucket) => this.opts.takeServiceToken?.(bucket) ?? { ok: true, limited: false },
       onExit: (exit) => this.workerExited(worker, exit),
     });
     const started = Date.now();

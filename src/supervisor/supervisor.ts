@@ -1,3 +1,4 @@
+import { TokenBuckets, serviceLimits } from '../shared/rate-buckets.js';
 import type { Socket } from 'node:net';
 import type { Config } from '../shared/config.js';
 import type { AppError } from '../shared/errors.js';
@@ -102,6 +103,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const startedAt = deps.startedAt ?? Date.now();
   const sessions = new Map<string, ClientSession>();
   let config = deps.config;
+  // All clients of this serve together: reconnecting, a crashed worker or SIGHUP never refill it.
+  const serviceBuckets = new TokenBuckets(serviceLimits(config));
   let seq = 0;
   let phase: Phase = deps.startError
     ? { name: 'refusing', fault: { error: deps.startError, fix: CONFIG_FIX } }
@@ -241,6 +244,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
         sessions.delete(s.id);
         if (phase.name === 'serving') pool.fill();
       },
+      takeServiceToken: (bucket) => serviceBuckets.take(bucket),
       explainStartFailure,
     });
     sessions.set(id, session);
@@ -263,6 +267,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }
     const wasRefusing = phase.name === 'refusing';
     config = next;
+    serviceBuckets.setLimits(serviceLimits(next));
     phase = { name: 'serving' };
     log.level = next.LOG_LEVEL;
     bootDeadline.setLimits(next.WORKER_BOOT_TIMEOUT_MIN_MS, next.WORKER_BOOT_TIMEOUT_MAX_MS);

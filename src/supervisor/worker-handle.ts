@@ -2,6 +2,7 @@ import type { ForkOptions } from 'node:child_process';
 import type { Config } from '../shared/config.js';
 import { configToText } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
+import type { BucketDecision } from '../shared/rate-buckets.js';
 import type { Handlers, JsonRpcMessage, ToSupervisor, ToWorkerWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toSupervisorSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
@@ -283,6 +284,18 @@ export class WorkerHandle implements WorkerLike {
     'policy-state': (msg) => {
       const owner = this.#owner;
       this.#notify('onPolicyState', () => owner.onPolicyState?.(msg.state));
+    },
+    'rate-take': (msg) => {
+      const owner = this.#owner;
+      let d: BucketDecision = { ok: false, limit: 0, retryAfterMs: 1000 };
+      this.#notify('onRateTake', () => {
+        if (owner.onRateTake) d = owner.onRateTake(msg.bucket);
+      });
+      this.#send(
+        d.ok
+          ? { t: 'rate-answer', id: msg.id, ok: true }
+          : { t: 'rate-answer', id: msg.id, ok: false, limit: d.limit, retryAfterMs: d.retryAfterMs },
+      );
     },
   };
 

@@ -4,6 +4,7 @@
  */
 import type { Config } from '../shared/config.js';
 import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
+import type { BucketDecision, RateBucketName } from '../shared/rate-buckets.js';
 
 export type WorkerState = 'created' | 'booting' | 'idle' | 'attaching' | 'ready' | 'stopping' | 'exited';
 
@@ -24,6 +25,8 @@ export interface WorkerExit {
 export interface WorkerOwner {
   onMcp?: (msg: JsonRpcMessage) => void;
   onPolicyState?: (state: PolicyStateWire) => void;
+  /** The worker asks for a service-wide rate token (answered at once; no owner: refused). */
+  onRateTake?: (bucket: RateBucketName) => BucketDecision;
   onExit?: (exit: WorkerExit) => void;
   /** A boot stage reached, with how long the worker has been booting. */
   onBootProgress?: (stage: string, elapsedMs: number) => void;

@@ -12,6 +12,8 @@ export interface WorkerDeps {
   config(): Config;
   readonly log: Logger;
   readonly clientId: string;
+  /** The worker's environment (the desktop tools read XDG_CURRENT_DESKTOP, HOME, XDG_DESKTOP_PORTAL_DIR). */
+  readonly env: NodeJS.ProcessEnv;
   /** The only way to a bus: judged operations (`run`), explanations, the bus-driver reads. */
   readonly gate: Gate;
   /** This worker's signal subscriptions (subscribe_signals, read_signals; systemd Subscribe refcount). */

@@ -6,6 +6,7 @@ import type { Handlers, ToWorker, ToSupervisorWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toWorkerSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-transport.js';
+import { SupervisorRate } from './service-rate.js';
 import { createTestFaults } from './test-faults.js';
 import { warmUp } from './warm-up.js';
 
@@ -62,6 +63,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     endpoint.send(message, () => {});
   };
   const progress = (stage: string) => send({ t: 'boot-progress', stage });
+  const serviceRate = new SupervisorRate(send);
   progress('started');
   // Terminal signals sent to the whole process group (Ctrl-C, hang-up) are the supervisor's to
   // act on; it stops its workers itself. SIGTERM keeps its default: that is a stop step.
@@ -139,6 +141,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
           clientId: msg.clientId,
           ...(msg.policyState ? { policyState: msg.policyState } : {}),
           onPolicyStateChange: (state) => send({ t: 'policy-state', state }),
+          serviceRate: serviceRate.rate,
         });
         const transport = new IpcServerTransport(endpoint, { intercept: (m) => faults.intercept(m) });
         const served = serveStdio(runtime.factory, {
@@ -181,6 +184,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
         send({ t: 'stats', rssBytes: mem.rss, heapUsedBytes: mem.heapUsed });
       },
       shutdown: () => void stop('shutdown'),
+      'rate-answer': (msg) => serviceRate.answer(msg),
     };
 
     const onMessage = (raw: unknown): void => {

@@ -7,7 +7,7 @@ import type { WorkerDeps } from './deps.js';
 import { Gate } from './gate/gate.js';
 import type { ToolMap } from './mcp/tool-descriptions.js';
 import { describeLevelOnTools } from './mcp/tool-descriptions.js';
-import type { PolicyState } from './policy/index.js';
+import type { PolicyState, ServiceRate } from './policy/index.js';
 import { PolicyEngine, loadRules } from './policy/index.js';
 import { registerPrompts } from './prompts/index.js';
 import { registerResources } from './resources/bus.js';
@@ -25,6 +25,8 @@ export interface WorkerRuntimeOptions {
   /** Rate-limit state kept by the supervisor across worker restarts. */
   policyState?: PolicyState;
   onPolicyStateChange?: (state: PolicyState) => void;
+  /** The supervisor's service-wide rate limit; absent in direct mode (the process is its own service). */
+  serviceRate?: ServiceRate;
 }
 
 export interface WorkerRuntime {
@@ -78,6 +80,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     rules: loadRules(config, env),
     state: options.policyState,
     onStateChange: options.onPolicyStateChange,
+    ...(options.serviceRate ? { serviceRate: options.serviceRate } : {}),
   });
   const gate = new Gate({
     config: () => config,
@@ -85,7 +88,7 @@ export function createWorkerRuntime(options: WorkerRuntimeOptions): WorkerRuntim
     policy,
   });
   const signals = new SignalHub({ gate, config: () => config, log: log.child({ component: 'signals' }) });
-  const deps: WorkerDeps = { config: () => config, log, clientId: options.clientId, gate, signals };
+  const deps: WorkerDeps = { config: () => config, log, clientId: options.clientId, env, gate, signals };
   const baseDescriptions = new Map<string, string>();
 
   return {

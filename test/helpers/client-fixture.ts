@@ -150,6 +150,9 @@ export async function startClientFixture(): Promise<ClientFixture> {
       `SCREENSHOT_DIR="${join(dir, 'screenshots')}"`,
       // The second notification of a client is refused: a rate-limit refusal every session sees.
       'RATE_LIMIT_NOTIFY="1"',
+      // Every session gets its own first notification: the service-wide bucket (shared by all
+      // sessions of this serve, by default as large as the per-client one) is lifted here.
+      'RATE_LIMIT_SERVICE_NOTIFY="0"',
       'RATE_LIMIT_SCREENSHOT="100"',
       '',
     ].join('\n'),

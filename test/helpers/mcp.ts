@@ -32,6 +32,8 @@ export interface InMemoryOptions {
   clientOptions?: Record<string, unknown>;
   /** The worker logger's level (default debug); its lines land in `logLines`. */
   logLevel?: string;
+  /** The worker's environment besides HOME (a temp dir unless given here): XDG_CURRENT_DESKTOP, … */
+  env?: Record<string, string>;
 }
 
 /**
@@ -59,7 +61,7 @@ export async function connectInMemory(options: InMemoryOptions = {}): Promise<In
     config,
     log,
     clientId: options.clientId ?? 'test-client',
-    env: { HOME: dir },
+    env: { HOME: dir, ...options.env },
   });
   const [clientTransport, serverTransport] = InMemoryTransport.createLinkedPair();
   const handle = serveStdio(runtime.factory, { transport: serverTransport });

@@ -265,11 +265,71 @@ describe('logind power operations (refused at every level, however addressed)', 
     assert.equal(auditLines(lines).length, 0);
   });
 
+  test('ending sessions and lingering, at every level under allow * * * * *: refused; locking reaches logind', async () => {
+    await addMockMethod(system, logind, {
+      interface: LOGIN1_MANAGER,
+      name: 'SetUserLinger',
+      inSig: 'ubb',
+      outSig: '',
+      code: '',
+    });
+    const unique = (await nameOwner(system, LOGIN1.destination)) ?? '';
+    for (const level of SAFETY_LEVELS) {
+      const { e } = engine(level, 'allow * * * * *');
+      for (const [member, args, sig] of [
+        ['TerminateSession', ['2'], 's'],
+        ['KillSession', ['2', 'all', 9], 'ssi'],
+        ['ReleaseSession', ['2'], 's'],
+        ['TerminateUser', [1000], 'u'],
+        ['KillUser', [1000, 9], 'ui'],
+        ['TerminateSeat', ['seat0'], 's'],
+        ['SetUserLinger', [1000, false, false], 'ubb'],
+      ] as const) {
+        for (const destination of [LOGIN1.destination, unique]) {
+          const auth = await attempt(
+            e,
+            {
+              bus: 'system',
+              destination,
+              path: LOGIN1.path,
+              interface: LOGIN1_MANAGER,
+              member,
+              access: 'call',
+              args: [...args],
+            },
+            sig,
+          );
+          assert.equal(auth.allowed, false, `${member} at ${level} via ${destination}`);
+          assert.equal(auth.kind, 'forbidden', auth.reason);
+        }
+      }
+      const lock = await attempt(
+        e,
+        {
+          bus: 'system',
+          ...LOGIN1,
+          interface: LOGIN1_MANAGER,
+          member: 'LockSessions',
+          access: 'call',
+          args: [],
+        },
+        '',
+      );
+      assert.equal(lock.allowed, true, lock.reason);
+    }
+    const calls = await calledMembers(system, logind);
+    assert.ok(calls.includes('LockSessions'), calls.join(' '));
+  });
+
   test('nothing forbidden ever reached logind', async () => {
     const calls = await calledMembers(system, logind);
     assert.ok(calls.includes('CanPowerOff'), calls.join(' '));
     for (const m of calls.filter((c) => !c.startsWith('Can'))) {
-      assert.doesNotMatch(m.toLowerCase(), /power_?off|reboot|suspend|hibernate|sleep/, m);
+      assert.doesNotMatch(
+        m.toLowerCase(),
+        /power_?off|reboot|suspend|hibernate|sleep|terminate|kill|release|linger/,
+        m,
+      );
     }
   });
 });
@@ -311,9 +371,10 @@ describe('systemd and UPower', () => {
     assert.equal(allowed.length, 1);
     assert.equal(allowed[0]?.args, '["nginx.service","replace"]');
     assert.equal(refused.length, 1);
+    // The policy asks the manager about each unit first (GetUnit here: the template has no LoadUnit).
     const calls = await calledMembers(system, systemd);
     assert.deepEqual(
-      calls.filter((m) => m !== 'AddMockUnit'),
+      calls.filter((m) => m !== 'AddMockUnit' && m !== 'GetUnit' && m !== 'LoadUnit'),
       ['StartUnit'],
     );
   });

@@ -59,22 +59,16 @@ describe('clipboard tools against GPaste on Xvfb', { skip: skipFor(missingGPaste
     product = await startProduct(desk, { level: 'medium' });
   });
 
-  test(
-    'issue 15 point 5: an empty GPaste history reads as ""',
-    {
-      todo: 'issue 15 point 5: GetElementAtIndex(0) fails with org.gnome.GPaste.Error: invalid index received',
-    },
-    async () => {
-      const history = await gpasteClient(desk, display, ['history', '--raw']);
-      assert.equal(history.stdout, '', 'the history is empty to begin with');
-      const r = await product.call('clipboard_read');
-      assert.equal(r.isError, undefined, textOf(r));
-      assert.deepEqual(
-        [r.structuredContent?.text, r.structuredContent?.length, r.structuredContent?.provider],
-        ['', 0, 'gpaste'],
-      );
-    },
-  );
+  test('issue 15 point 5: an empty GPaste history reads as ""', async () => {
+    const history = await gpasteClient(desk, display, ['history', '--raw']);
+    assert.equal(history.stdout, '', 'the history is empty to begin with');
+    const r = await product.call('clipboard_read');
+    assert.equal(r.isError, undefined, textOf(r));
+    assert.deepEqual(
+      [r.structuredContent?.text, r.structuredContent?.length, r.structuredContent?.provider],
+      ['', 0, 'gpaste'],
+    );
+  });
 
   test('clipboard_write puts the text on the X clipboard: xclip and gpaste-client see it', async () => {
     const text = 'Hello from dbus-mcp\nsecond line\ttabbed';
@@ -100,35 +94,27 @@ describe('clipboard tools against GPaste on Xvfb', { skip: skipFor(missingGPaste
     assert.equal(r.structuredContent?.provider, 'gpaste');
   });
 
-  test(
-    'issue 15 point 5: length counts characters, not UTF-16 code units',
-    { todo: 'issue 15 point 5: length is String.length (UTF-16 units)' },
-    async () => {
-      const w = await product.call('clipboard_write', { text: MUSIC });
-      assert.equal(w.isError, undefined, textOf(w));
-      assert.equal(w.structuredContent?.length, 9);
-      await clipboardShows(desk, display, MUSIC);
-      const r = await product.call('clipboard_read');
-      assert.equal(r.structuredContent?.text, MUSIC);
-      assert.equal(r.structuredContent?.length, 9);
-    },
-  );
+  test('issue 15 point 5: length counts characters, not UTF-16 code units', async () => {
+    const w = await product.call('clipboard_write', { text: MUSIC });
+    assert.equal(w.isError, undefined, textOf(w));
+    assert.equal(w.structuredContent?.length, 9);
+    await clipboardShows(desk, display, MUSIC);
+    const r = await product.call('clipboard_read');
+    assert.equal(r.structuredContent?.text, MUSIC);
+    assert.equal(r.structuredContent?.length, 9);
+  });
 
-  test(
-    'issue 15 point 5: clipboard_write "" is refused clearly and the clipboard keeps its text',
-    { todo: 'issue 15 point 5: GPaste answers org.gnome.GPaste.Error: no content to add' },
-    async () => {
-      const before = 'kept through an empty write';
-      await product.call('clipboard_write', { text: before });
-      await clipboardShows(desk, display, before);
-      const r = await product.call('clipboard_write', { text: '' });
-      assert.equal(r.isError, true);
-      assert.match(errorName(r) ?? '', /^dbus-mcp\.(USAGE|INVALID_ARGUMENT)$/, textOf(r));
-      assert.match(textOf(r), /empty/i);
-      assert.doesNotMatch(textOf(r), /org\.gnome\.GPaste\.Error/);
-      assert.equal(await xclipText(desk, display), before);
-    },
-  );
+  test('issue 15 point 5: clipboard_write "" is refused clearly and the clipboard keeps its text', async () => {
+    const before = 'kept through an empty write';
+    await product.call('clipboard_write', { text: before });
+    await clipboardShows(desk, display, before);
+    const r = await product.call('clipboard_write', { text: '' });
+    assert.equal(r.isError, true);
+    assert.match(errorName(r) ?? '', /^dbus-mcp\.(USAGE|INVALID_ARGUMENT)$/, textOf(r));
+    assert.match(textOf(r), /empty/i);
+    assert.doesNotMatch(textOf(r), /org\.gnome\.GPaste\.Error/);
+    assert.equal(await xclipText(desk, display), before);
+  });
 
   test('at high the policy refuses both tools and the clipboard is untouched', async () => {
     const high = await startProduct(desk, { level: 'high', label: 'high' });
@@ -187,36 +173,28 @@ describe(
       await high.close();
     });
 
-    test(
-      'issue 15 point 1: at high the policy refuses clipboard_read and GPaste is not started',
-      { todo: 'issue 15 point 1: today it answers "no clipboard service" instead of the policy refusal' },
-      async () => {
-        const high = await startProduct(desk, { level: 'high', label: 'high' });
-        const r = await high.call('clipboard_read');
-        assert.equal(errorName(r), 'dbus-mcp.POLICY_DENIED', textOf(r));
-        assert.equal(await hasName(desk.session, GPASTE), false, 'a refused task tool started GPaste');
-        await high.close();
-      },
-    );
+    test('issue 15 point 1: at high the policy refuses clipboard_read and GPaste is not started', async () => {
+      const high = await startProduct(desk, { level: 'high', label: 'high' });
+      const r = await high.call('clipboard_read');
+      assert.equal(errorName(r), 'dbus-mcp.POLICY_DENIED', textOf(r));
+      assert.equal(await hasName(desk.session, GPASTE), false, 'a refused task tool started GPaste');
+      await high.close();
+    });
 
-    test(
-      'issue 15 point 1: at medium clipboard_write starts GPaste, writes, and says it started it',
-      { todo: 'issue 15 point 1: an activatable GPaste is reported as "no clipboard service"' },
-      async () => {
-        const product = await startProduct(desk, { level: 'medium', label: 'medium' });
-        const text = 'written through an activated GPaste';
-        const r = await product.call('clipboard_write', { text });
-        assert.equal(r.isError, undefined, textOf(r));
-        assert.equal(r.structuredContent?.provider, 'gpaste');
-        assert.match(textOf(r), /started/i);
-        assert.match(textOf(r), /org\.gnome\.GPaste/);
-        assert.equal(await hasName(desk.session, GPASTE), true);
-        await clipboardShows(desk, display, text);
-        const read = await product.call('clipboard_read');
-        assert.equal(read.structuredContent?.text, text);
-        await product.close();
-      },
-    );
+    test('issue 15 point 1: at medium clipboard_write starts GPaste, writes, and says it started it', async () => {
+      const product = await startProduct(desk, { level: 'medium', label: 'medium' });
+      const text = 'written through an activated GPaste';
+      const r = await product.call('clipboard_write', { text });
+      assert.equal(r.isError, undefined, textOf(r));
+      assert.equal(r.structuredContent?.provider, 'gpaste');
+      assert.match(textOf(r), /started/i);
+      assert.match(textOf(r), /org\.gnome\.GPaste/);
+      assert.equal(await hasName(desk.session, GPASTE), true);
+      await clipboardShows(desk, display, text);
+      const read = await product.call('clipboard_read');
+      assert.equal(read.structuredContent?.text, text);
+      await product.close();
+    });
   },
 );
 
@@ -258,54 +236,42 @@ describe('clipboard tools against KDE Klipper on Xvfb', { skip: skipFor(missingK
     });
   });
 
-  test(
-    'issue 15 point 5: length counts characters, not UTF-16 code units',
-    { todo: 'issue 15 point 5: length is String.length (UTF-16 units)' },
-    async () => {
-      const w = await product.call('clipboard_write', { text: MUSIC });
-      assert.equal(w.structuredContent?.length, 9, textOf(w));
-      await clipboardShows(desk, display, MUSIC);
-      const r = await product.call('clipboard_read');
-      assert.equal(r.structuredContent?.text, MUSIC);
-      assert.equal(r.structuredContent?.length, 9);
-    },
-  );
+  test('issue 15 point 5: length counts characters, not UTF-16 code units', async () => {
+    const w = await product.call('clipboard_write', { text: MUSIC });
+    assert.equal(w.structuredContent?.length, 9, textOf(w));
+    await clipboardShows(desk, display, MUSIC);
+    const r = await product.call('clipboard_read');
+    assert.equal(r.structuredContent?.text, MUSIC);
+    assert.equal(r.structuredContent?.length, 9);
+  });
 
-  test(
-    'issue 15 point 5: clipboard_write "" is refused as on GPaste (Klipper would silently ignore it)',
-    { todo: 'issue 15 point 5: reported as written while Klipper keeps the old text' },
-    async () => {
-      const before = 'kept by Klipper';
-      await product.call('clipboard_write', { text: before });
-      await clipboardShows(desk, display, before);
-      const r = await product.call('clipboard_write', { text: '' });
-      assert.equal(r.isError, true, `reported as written: ${textOf(r)}`);
-      assert.match(errorName(r) ?? '', /^dbus-mcp\.(USAGE|INVALID_ARGUMENT)$/, textOf(r));
-      assert.match(textOf(r), /empty/i);
-      assert.equal(await xclipText(desk, display), before);
-    },
-  );
+  test('issue 15 point 5: clipboard_write "" is refused as on GPaste (Klipper would silently ignore it)', async () => {
+    const before = 'kept by Klipper';
+    await product.call('clipboard_write', { text: before });
+    await clipboardShows(desk, display, before);
+    const r = await product.call('clipboard_write', { text: '' });
+    assert.equal(r.isError, true, `reported as written: ${textOf(r)}`);
+    assert.match(errorName(r) ?? '', /^dbus-mcp\.(USAGE|INVALID_ARGUMENT)$/, textOf(r));
+    assert.match(textOf(r), /empty/i);
+    assert.equal(await xclipText(desk, display), before);
+  });
 });
 
 describe(
   'clipboard tools when Klipper is installed but not running (activatable)',
   { skip: skipFor(missingKlipper) },
   () => {
-    test(
-      'issue 15 point 1: at medium clipboard_read starts Klipper and says it started it',
-      { todo: 'issue 15 point 1: an activatable Klipper is reported as "no clipboard service"' },
-      async () => {
-        const desk = await createDesktop('klipper-activatable');
-        const { display } = await startXvfb(desk);
-        await startKlipper(desk, display, 'activatable');
-        await xclip(desk, display).write('there before Klipper');
-        const product = await startProduct(desk, { level: 'medium' });
-        const r = await product.call('clipboard_read');
-        assert.equal(r.isError, undefined, textOf(r));
-        assert.equal(r.structuredContent?.provider, 'klipper');
-        assert.match(textOf(r), /started/i);
-        assert.equal(await hasName(desk.session, KLIPPER), true);
-      },
-    );
+    test('issue 15 point 1: at medium clipboard_read starts Klipper and says it started it', async () => {
+      const desk = await createDesktop('klipper-activatable');
+      const { display } = await startXvfb(desk);
+      await startKlipper(desk, display, 'activatable');
+      await xclip(desk, display).write('there before Klipper');
+      const product = await startProduct(desk, { level: 'medium' });
+      const r = await product.call('clipboard_read');
+      assert.equal(r.isError, undefined, textOf(r));
+      assert.equal(r.structuredContent?.provider, 'klipper');
+      assert.match(textOf(r), /started/i);
+      assert.equal(await hasName(desk.session, KLIPPER), true);
+    });
   },
 );

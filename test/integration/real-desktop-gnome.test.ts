@@ -81,30 +81,26 @@ describe('the screenshot tools on GNOME Shell 43 with xdg-desktop-portal-gnome',
     );
   });
 
-  test(
-    "issue 15 point 3: before the human has answered the consent dialog, the answer comes within the client's timeout, with progress, and says a dialog is waiting",
-    { todo: "issue 15 point 3: the tool waits 120 s for the dialog, past the client's 60 s" },
-    async () => {
-      const progress: string[] = [];
-      let r;
-      try {
-        r = await product.call(
-          'capture_screen',
-          {},
-          {
-            timeout: CLIENT_TIMEOUT_MS,
-            onprogress: (p) => progress.push(p.message ?? String(p.progress)),
-          },
-        );
-      } catch (e) {
-        assert.fail(`no answer within the client's ${CLIENT_TIMEOUT_MS} ms: ${String(e)}`);
-      }
-      assert.equal(r.isError, true, textOf(r));
-      assert.match(textOf(r), /dialog/i);
-      assert.match(textOf(r), /human|user/i);
-      assert.ok(progress.length > 0, 'progress was reported while waiting');
-    },
-  );
+  test("issue 15 point 3: before the human has answered the consent dialog, the answer comes within the client's timeout, with progress, and says a dialog is waiting", async () => {
+    const progress: string[] = [];
+    let r;
+    try {
+      r = await product.call(
+        'capture_screen',
+        {},
+        {
+          timeout: CLIENT_TIMEOUT_MS,
+          onprogress: (p) => progress.push(p.message ?? String(p.progress)),
+        },
+      );
+    } catch (e) {
+      assert.fail(`no answer within the client's ${CLIENT_TIMEOUT_MS} ms: ${String(e)}`);
+    }
+    assert.equal(r.isError, true, textOf(r));
+    assert.match(textOf(r), /dialog/i);
+    assert.match(textOf(r), /human|user/i);
+    assert.ok(progress.length > 0, 'progress was reported while waiting');
+  });
 
   test('after consent (stored as a click on Allow would), capture_screen returns the screen through the portal', async () => {
     await storePermission(desk, 'screenshot', 'screenshot', '', ['yes']);
@@ -122,55 +118,39 @@ describe('the screenshot tools on GNOME Shell 43 with xdg-desktop-portal-gnome',
       assert.deepEqual(readFileSync(fileURLToPath(source)), Buffer.from(img.data, 'base64'));
   });
 
-  test(
-    "issue 15 point 8: the portal's own copy in the user's home is not left behind",
-    { todo: "issue 15 point 8: xdg-desktop-portal-gnome's ~/Screenshot*.png stays, mode 0644" },
-    async () => {
-      const before = portalCopies(desk);
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, undefined, textOf(r));
-      assert.deepEqual(portalCopies(desk), before);
-    },
-  );
+  test("issue 15 point 8: the portal's own copy in the user's home is not left behind", async () => {
+    const before = portalCopies(desk);
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, undefined, textOf(r));
+    assert.deepEqual(portalCopies(desk), before);
+  });
 
-  test(
-    'issue 15 point 2: capture_active_window explains that GNOME Shell refuses it and names the portal',
-    { todo: 'issue 15 point 2: the raw AccessDenied is passed on' },
-    async () => {
-      const r = await product.call('capture_active_window');
-      assert.equal(r.isError, true);
-      const text = textOf(r);
-      assert.match(text, /GNOME Shell/);
-      assert.match(text, /allowlist|not allowed/i);
-      assert.match(text, /portal/);
-      assert.match(text, /capture_screen/);
-    },
-  );
+  test('issue 15 point 2: capture_active_window explains that GNOME Shell refuses it and names the portal', async () => {
+    const r = await product.call('capture_active_window');
+    assert.equal(r.isError, true);
+    const text = textOf(r);
+    assert.match(text, /GNOME Shell/);
+    assert.match(text, /allowlist|not allowed/i);
+    assert.match(text, /portal/);
+    assert.match(text, /capture_screen/);
+  });
 
-  test(
-    'issue 15 points 2 and 4: discover offers screenshots through the portal, not through GNOME Shell',
-    { todo: 'issue 15 points 2 and 4: discover lists org.gnome.Shell.Screenshot as the route' },
-    async () => {
-      const r = await product.call('discover');
-      const caps = (
-        r.structuredContent as { capabilities: { capability: string; services: { name: string }[] }[] }
-      ).capabilities;
-      const names = caps.find((c) => c.capability === 'screenshots')?.services.map((s) => s.name) ?? [];
-      assert.ok(names.includes(PORTAL), JSON.stringify(names));
-      assert.ok(!names.includes(SHELL_SCREENSHOT), JSON.stringify(names));
-    },
-  );
+  test('issue 15 points 2 and 4: discover offers screenshots through the portal, not through GNOME Shell', async () => {
+    const r = await product.call('discover');
+    const caps = (
+      r.structuredContent as { capabilities: { capability: string; services: { name: string }[] }[] }
+    ).capabilities;
+    const names = caps.find((c) => c.capability === 'screenshots')?.services.map((s) => s.name) ?? [];
+    assert.ok(names.includes(PORTAL), JSON.stringify(names));
+    assert.ok(!names.includes(SHELL_SCREENSHOT), JSON.stringify(names));
+  });
 
-  test(
-    'issue 15 points 1 and 2: with the portal only activatable, capture_screen starts it rather than use GNOME Shell',
-    { todo: 'issue 15 points 1 and 2: falls back to org.gnome.Shell.Screenshot and fails with AccessDenied' },
-    async () => {
-      await portal.frontend?.stop();
-      assert.equal(await hasName(desk.session, PORTAL), false);
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, undefined, textOf(r));
-      assert.equal(r.structuredContent?.provider, 'portal');
-      assert.equal(await hasName(desk.session, PORTAL), true);
-    },
-  );
+  test('issue 15 points 1 and 2: with the portal only activatable, capture_screen starts it rather than use GNOME Shell', async () => {
+    await portal.frontend?.stop();
+    assert.equal(await hasName(desk.session, PORTAL), false);
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, undefined, textOf(r));
+    assert.equal(r.structuredContent?.provider, 'portal');
+    assert.equal(await hasName(desk.session, PORTAL), true);
+  });
 });

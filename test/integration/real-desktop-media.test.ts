@@ -7,6 +7,7 @@ import type { Product, ToolResult } from '../helpers/desktop/product.js';
 import { startProduct, textOf } from '../helpers/desktop/product.js';
 import type { Desktop } from '../helpers/desktop/session.js';
 import { createDesktop, holdNames } from '../helpers/desktop/session.js';
+import { sleep } from '../support/wait.js';
 
 /**
  * media_control against a real MPRIS player: VLC 3.0 (`cvlc --control dbus`) looping a playlist of
@@ -31,8 +32,6 @@ interface PlayerState {
   position_s?: number;
   volume?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function nowPlaying(r: ToolResult): PlayerState {
   assert.equal(r.isError, undefined, textOf(r));
@@ -154,80 +153,62 @@ describe('media_control against VLC, checked with playerctl', { skip }, () => {
   // VLC 3 takes longer for each track change that follows the last one closely (50 ms, then
   // doubling to seconds) and recovers after a pause; half a second between presses, as a human or
   // a model presses, keeps every change under ~200 ms (docs/DESKTOP-SERVICES.md).
-  test(
-    'issue 15 point 6: 30 next/previous answers all show the new track',
-    { todo: 'issue 15 point 6: the state is read right after the method returns, before VLC changed track' },
-    async () => {
-      const urlNow = await pc.url();
-      let i = tracks.findIndex((t) => t.url === urlNow);
-      const stale: string[] = [];
-      for (let n = 0; n < 30; n++) {
-        const action = n % 3 === 2 ? 'previous' : 'next';
-        const np = nowPlaying(await media(action));
-        i = (i + (action === 'next' ? 1 : tracks.length - 1)) % tracks.length;
-        const want = tracks[i] as Track;
-        await pc.until(`track ${want.url}`, async () => (await pc.url()) === want.url);
-        if (np.url !== want.url || np.title !== want.title)
-          stale.push(`#${n + 1} ${action}: answered ${np.title}, playing ${want.title}`);
-        await sleep(500);
-      }
-      assert.deepEqual(stale, []);
-    },
-  );
+  test('issue 15 point 6: 30 next/previous answers all show the new track', async () => {
+    const urlNow = await pc.url();
+    let i = tracks.findIndex((t) => t.url === urlNow);
+    const stale: string[] = [];
+    for (let n = 0; n < 30; n++) {
+      const action = n % 3 === 2 ? 'previous' : 'next';
+      const np = nowPlaying(await media(action));
+      i = (i + (action === 'next' ? 1 : tracks.length - 1)) % tracks.length;
+      const want = tracks[i] as Track;
+      await pc.until(`track ${want.url}`, async () => (await pc.url()) === want.url);
+      if (np.url !== want.url || np.title !== want.title)
+        stale.push(`#${n + 1} ${action}: answered ${np.title}, playing ${want.title}`);
+      await sleep(500);
+    }
+    assert.deepEqual(stale, []);
+  });
 
-  test(
-    'issue 15 point 6: back-to-back presses never present the old track as the new state',
-    { todo: 'issue 15 point 6: a stale answer is given as the state after the action' },
-    async () => {
-      await sleep(3000); // VLC's slow-down of the test above wears off
-      const urlNow = await pc.url();
-      let i = tracks.findIndex((t) => t.url === urlNow);
-      const wrong: string[] = [];
-      for (let n = 0; n < 12; n++) {
-        const action = n % 3 === 2 ? 'previous' : 'next';
-        const r = await media(action);
-        const np = nowPlaying(r);
-        i = (i + (action === 'next' ? 1 : tracks.length - 1)) % tracks.length;
-        const want = tracks[i] as Track;
-        // Either the answer shows the new track, or it says the player did not report the change.
-        if (np.url !== want.url && !/did not report|no change/i.test(textOf(r)))
-          wrong.push(
-            `#${n + 1} ${action}: answered ${np.title} as current, the player went to ${want.title}`,
-          );
-        await pc.until(`track ${want.url}`, async () => (await pc.url()) === want.url);
-      }
-      assert.deepEqual(wrong, []);
-    },
-  );
+  test('issue 15 point 6: back-to-back presses never present the old track as the new state', async () => {
+    await sleep(3000); // VLC's slow-down of the test above wears off
+    const urlNow = await pc.url();
+    let i = tracks.findIndex((t) => t.url === urlNow);
+    const wrong: string[] = [];
+    for (let n = 0; n < 12; n++) {
+      const action = n % 3 === 2 ? 'previous' : 'next';
+      const r = await media(action);
+      const np = nowPlaying(r);
+      i = (i + (action === 'next' ? 1 : tracks.length - 1)) % tracks.length;
+      const want = tracks[i] as Track;
+      // Either the answer shows the new track, or it says the player did not report the change.
+      if (np.url !== want.url && !/did not report|no change/i.test(textOf(r)))
+        wrong.push(`#${n + 1} ${action}: answered ${np.title} as current, the player went to ${want.title}`);
+      await pc.until(`track ${want.url}`, async () => (await pc.url()) === want.url);
+    }
+    assert.deepEqual(wrong, []);
+  });
 
-  test(
-    'issue 15 point 6: VLC is listed once, with both of its names',
-    { todo: 'issue 15 point 6: org.mpris.MediaPlayer2.vlc and .vlc.instancePID are listed as two players' },
-    async () => {
-      assert.deepEqual(
-        (await pc.list()).sort(),
-        ['vlc', `vlc.instance${vlc.proc.pid}`],
-        'playerctl sees the two names',
-      );
-      const r = await product.call('media_control', { action: 'list' });
-      assert.equal(r.isError, undefined, textOf(r));
-      const players = r.structuredContent?.players as PlayerState[];
-      assert.equal(players.length, 1, JSON.stringify(players));
-      const entry = JSON.stringify(players[0]);
-      assert.ok(entry.includes(`"${VLC}"`) && entry.includes(`"${vlc.instanceName}"`), entry);
-    },
-  );
+  test('issue 15 point 6: VLC is listed once, with both of its names', async () => {
+    assert.deepEqual(
+      (await pc.list()).sort(),
+      ['vlc', `vlc.instance${vlc.proc.pid}`],
+      'playerctl sees the two names',
+    );
+    const r = await product.call('media_control', { action: 'list' });
+    assert.equal(r.isError, undefined, textOf(r));
+    const players = r.structuredContent?.players as PlayerState[];
+    assert.equal(players.length, 1, JSON.stringify(players));
+    const entry = JSON.stringify(players[0]);
+    assert.ok(entry.includes(`"${VLC}"`) && entry.includes(`"${vlc.instanceName}"`), entry);
+  });
 
-  test(
-    'issue 15 point 6: an action the player does not answer with a change says so',
-    { todo: 'issue 15 point 6: no wait for PropertiesChanged, nothing said' },
-    async () => {
-      await pc.until('Playing', async () => (await pc.status()) === 'Playing');
-      const r = await media('play');
-      assert.equal(nowPlaying(r).status, 'Playing');
-      assert.match(textOf(r), /did not report|no change/i);
-    },
-  );
+  test('issue 15 point 6: an action the player does not answer with a change says so', async () => {
+    await pc.until('Playing', async () => (await pc.status()) === 'Playing');
+    const r = await media('play');
+    assert.equal(nowPlaying(r).status, 'Playing');
+    assert.match(textOf(r), /did not report|no change/i);
+  });
 
   test('issue 15 point 7: no listener-leak warning on a desktop with many bus names', async () => {
     await holdNames(

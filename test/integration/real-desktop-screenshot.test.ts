@@ -143,39 +143,31 @@ describe('capture_screen through xdg-desktop-portal-wlr on headless sway', { ski
     assert.deepEqual(differences(decodePng(imageOf(r)), solid), { count: 0, first: [] });
   });
 
-  test(
-    "issue 15 point 8: the portal's own copy (/tmp/out.png) is not left behind",
-    { todo: "issue 15 point 8: xdg-desktop-portal-wlr's /tmp/out.png stays, world-readable" },
-    async () => {
-      rmSync(WLR_OUT, { force: true });
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, undefined, textOf(r));
-      assert.ok(existsSync(String(r.structuredContent?.path)), 'our copy in SCREENSHOT_DIR stays');
-      assert.equal(existsSync(WLR_OUT), false, `${WLR_OUT} is left behind after capture_screen`);
-    },
-  );
+  test("issue 15 point 8: the portal's own copy (/tmp/out.png) is not left behind", async () => {
+    rmSync(WLR_OUT, { force: true });
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, undefined, textOf(r));
+    assert.ok(existsSync(String(r.structuredContent?.path)), 'our copy in SCREENSHOT_DIR stays');
+    assert.equal(existsSync(WLR_OUT), false, `${WLR_OUT} is left behind after capture_screen`);
+  });
 
-  test(
-    'issue 15 point 4: discover lists screenshots through the running portal',
-    { todo: 'issue 15 point 4: discover matches only GNOME Shell and KWin for screenshots' },
-    async () => {
-      const r = await product.call('discover');
-      assert.equal(r.isError, undefined, textOf(r));
-      const sc = r.structuredContent as {
-        capabilities: { capability: string; services: { name: string; running: boolean }[] }[];
-        missing: string[];
-      };
-      assert.ok(
-        !sc.missing.includes('screenshots'),
-        `screenshots reported missing: ${JSON.stringify(sc.missing)}`,
-      );
-      const shots = sc.capabilities.find((c) => c.capability === 'screenshots');
-      assert.deepEqual(
-        shots?.services.find((s) => s.name === PORTAL),
-        { name: PORTAL, bus: 'session', running: true },
-      );
-    },
-  );
+  test('issue 15 point 4: discover lists screenshots through the running portal', async () => {
+    const r = await product.call('discover');
+    assert.equal(r.isError, undefined, textOf(r));
+    const sc = r.structuredContent as {
+      capabilities: { capability: string; services: { name: string; running: boolean }[] }[];
+      missing: string[];
+    };
+    assert.ok(
+      !sc.missing.includes('screenshots'),
+      `screenshots reported missing: ${JSON.stringify(sc.missing)}`,
+    );
+    const shots = sc.capabilities.find((c) => c.capability === 'screenshots');
+    assert.deepEqual(
+      shots?.services.find((s) => s.name === PORTAL),
+      { name: PORTAL, bus: 'session', running: true },
+    );
+  });
 
   test('issue 15 point 7: no listener-leak warning on a desktop with many bus names', async () => {
     // A real session holds dozens of names; 12 more than these services makes N + 1 > 10.
@@ -245,58 +237,46 @@ describe('capture_screen when the portal is installed but not running (activatab
     await product.close();
   });
 
-  test(
-    'issue 15 point 1: at high the policy refuses capture_screen and the portal is not started',
-    { todo: 'issue 15 point 1: today it answers "no screenshot service" instead of the policy refusal' },
-    async () => {
-      const product = await startProduct(desk, { level: 'high', env: env(), label: 'high' });
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, true);
-      assert.equal(errorName(r), 'dbus-mcp.POLICY_DENIED', textOf(r));
-      assert.equal(await hasName(desk.session, PORTAL), false, 'a refused task tool started the portal');
-      await product.close();
-    },
-  );
+  test('issue 15 point 1: at high the policy refuses capture_screen and the portal is not started', async () => {
+    const product = await startProduct(desk, { level: 'high', env: env(), label: 'high' });
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, true);
+    assert.equal(errorName(r), 'dbus-mcp.POLICY_DENIED', textOf(r));
+    assert.equal(await hasName(desk.session, PORTAL), false, 'a refused task tool started the portal');
+    await product.close();
+  });
 
-  test(
-    'issue 15 point 1: at medium capture_screen starts the portal, captures, and says it started it',
-    { todo: 'issue 15 point 1: an activatable portal is reported as missing' },
-    async () => {
-      const product = await startProduct(desk, { level: 'medium', env: env(), label: 'medium' });
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, undefined, textOf(r));
-      assert.equal(r.structuredContent?.provider, 'portal');
-      assert.deepEqual(differences(decodePng(imageOf(r)), pattern), { count: 0, first: [] });
-      assert.equal(await hasName(desk.session, PORTAL), true);
-      assert.match(textOf(r), /started/i);
-      assert.match(textOf(r), /org\.freedesktop\.portal\.Desktop/);
-      await product.close();
-    },
-  );
+  test('issue 15 point 1: at medium capture_screen starts the portal, captures, and says it started it', async () => {
+    const product = await startProduct(desk, { level: 'medium', env: env(), label: 'medium' });
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, undefined, textOf(r));
+    assert.equal(r.structuredContent?.provider, 'portal');
+    assert.deepEqual(differences(decodePng(imageOf(r)), pattern), { count: 0, first: [] });
+    assert.equal(await hasName(desk.session, PORTAL), true);
+    assert.match(textOf(r), /started/i);
+    assert.match(textOf(r), /org\.freedesktop\.portal\.Desktop/);
+    await product.close();
+  });
 
-  test(
-    'issue 15 point 4: discover lists the activatable portal under screenshots (running: false)',
-    { todo: 'issue 15 point 4: discover matches only GNOME Shell and KWin for screenshots' },
-    async () => {
-      const product = await startProduct(desk, { level: 'high', env: env(), label: 'discover' });
-      const running = await hasName(desk.session, PORTAL);
-      const r = await product.call('discover');
-      const sc = r.structuredContent as {
-        capabilities: { capability: string; services: { name: string; running: boolean }[] }[];
-        missing: string[];
-      };
-      assert.ok(
-        !sc.missing.includes('screenshots'),
-        `screenshots reported missing: ${JSON.stringify(sc.missing)}`,
-      );
-      const shots = sc.capabilities.find((c) => c.capability === 'screenshots');
-      assert.deepEqual(
-        shots?.services.find((s) => s.name === PORTAL),
-        { name: PORTAL, bus: 'session', running },
-      );
-      await product.close();
-    },
-  );
+  test('issue 15 point 4: discover lists the activatable portal under screenshots (running: false)', async () => {
+    const product = await startProduct(desk, { level: 'high', env: env(), label: 'discover' });
+    const running = await hasName(desk.session, PORTAL);
+    const r = await product.call('discover');
+    const sc = r.structuredContent as {
+      capabilities: { capability: string; services: { name: string; running: boolean }[] }[];
+      missing: string[];
+    };
+    assert.ok(
+      !sc.missing.includes('screenshots'),
+      `screenshots reported missing: ${JSON.stringify(sc.missing)}`,
+    );
+    const shots = sc.capabilities.find((c) => c.capability === 'screenshots');
+    assert.deepEqual(
+      shots?.services.find((s) => s.name === PORTAL),
+      { name: PORTAL, bus: 'session', running },
+    );
+    await product.close();
+  });
 });
 
 describe('capture_screen when the portal has no backend for this desktop', { skip }, () => {
@@ -327,13 +307,9 @@ describe('capture_screen when the portal has no backend for this desktop', { ski
     assert.match(textOf(r), /response 2/);
   });
 
-  test(
-    'issue 15 point 3: the error names the backend package this desktop needs',
-    { todo: 'issue 15 point 3: response 2 is reported as "the portal reports it failed"' },
-    async () => {
-      const r = await product.call('capture_screen');
-      assert.equal(r.isError, true);
-      assert.match(textOf(r), /xdg-desktop-portal-wlr/);
-    },
-  );
+  test('issue 15 point 3: the error names the backend package this desktop needs', async () => {
+    const r = await product.call('capture_screen');
+    assert.equal(r.isError, true);
+    assert.match(textOf(r), /xdg-desktop-portal-wlr/);
+  });
 });

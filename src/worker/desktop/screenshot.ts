@@ -1,30 +1,37 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, readFile, stat } from 'node:fs/promises';
-import { fileURLToPath } from 'node:url';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import { unwrapVariant } from '../dbus/values/index.js';
-import type { Gate } from '../gate/gate.js';
-import type { AuthorizedOperation } from '../gate/operation.js';
-import type { OperationContext } from '../mcp/context.js';
-import { withProgress } from '../mcp/context.js';
 import type { Config } from '../../shared/config.js';
-import { taskRequest, unavailable } from './common.js';
+import { AppError } from '../../shared/errors.js';
+import type { Gate } from '../gate/gate.js';
+import type { OperationContext } from '../mcp/context.js';
+import { startedNote } from './activation.js';
+import { unavailable } from './common.js';
+import { removePortalCopy } from './portal-copies.js';
+import { gnomeCapture } from './screenshot-gnome.js';
+import { portalScreenshot, startPortal } from './screenshot-portal.js';
+import { routeFor, surveyScreenshots } from './screenshot-route.js';
 import { ensureScreenshotDir, imageInfo, newShotPath, pruneShots, saveShot } from './screenshot-store.js';
 
-const PORTAL = 'org.freedesktop.portal.Desktop';
-const PORTAL_PATH = '/org/freedesktop/portal/desktop';
-const GNOME = {
-  destination: 'org.gnome.Shell.Screenshot',
-  path: '/org/gnome/Shell/Screenshot',
-  interface: 'org.gnome.Shell.Screenshot',
-};
-/** The portal may show a consent dialog: give the human time to answer. */
-const PORTAL_WAIT_MS = 120_000;
-const MAX_IMAGE_BYTES = 256 * 1024 * 1024;
+/**
+ * How long a capture may take when the request does not say (`timeout_ms`): starting the portal,
+ * and the human answering a first-use consent dialog, included. It stays below the 60 s an MCP
+ * client usually waits for a tool call, so the client gets the explanation, not a timeout.
+ */
+export const CAPTURE_TIMEOUT_MS = 45_000;
 
 export type Provider = 'portal' | 'gnome-shell';
+
+export const captureInput = z.object({
+  timeout_ms: z
+    .number()
+    .int()
+    .min(1000)
+    .optional()
+    .describe(
+      `How long to wait for the screenshot, a consent dialog the desktop shows the human included ` +
+        `(default ${CAPTURE_TIMEOUT_MS} ms; at most MAX_CALL_TIMEOUT_MS). Keep it below your client's own request timeout.`,
+    ),
+});
 
 export const captureOutput = z.object({
   path: z.string().describe('Where the image was saved (list_screenshot_files lists them).'),
@@ -33,7 +40,12 @@ export const captureOutput = z.object({
   bytes: z.number(),
   width: z.number().optional(),
   height: z.number().optional(),
-  source_uri: z.string().optional().describe('The file the portal wrote (left in place).'),
+  source_uri: z
+    .string()
+    .optional()
+    .describe("The file the portal wrote; removed after copying when it is the backend's known leftover."),
+  source_removed: z.boolean().optional().describe("Whether the portal's file (source_uri) was removed."),
+  started: z.array(z.string()).optional().describe('Services this call started (D-Bus activation).'),
 });
 
 const kwinExplanation =
@@ -41,157 +53,111 @@ const kwinExplanation =
   'descriptor (D-Bus type h); the D-Bus library dbus-mcp uses cannot pass file descriptors, so it cannot use it. ' +
   'Install xdg-desktop-portal-kde (org.freedesktop.portal.Desktop with the Screenshot portal) so capture_screen works.';
 
-/** The request path the portal will use for our token (the Request/Response handshake, portal ≥ 0.9). */
-export function portalRequestPath(unique: string, token: string): string {
-  return `${PORTAL_PATH}/request/${unique.slice(1).replace(/\./g, '_')}/${token}`;
+/** What a capture needs of the worker. */
+export interface CaptureDeps {
+  gate: Gate;
+  config: Config;
+  /** The worker's environment (XDG_CURRENT_DESKTOP, HOME, XDG_DESKTOP_PORTAL_DIR). */
+  env: NodeJS.ProcessEnv;
 }
 
-const REQUEST = 'org.freedesktop.portal.Request';
-
-/**
- * The portal's Screenshot request inside its judged operation: listen on the predicted request
- * path, call, wait for the Response (the human may be asked), read the file it names.
- */
-async function portalCapture(
-  gate: Gate,
-  op: AuthorizedOperation,
-  token: string,
-  octx: OperationContext,
-): Promise<Buffer & { uri?: string }> {
-  const requestPath = portalRequestPath(await op.uniqueName(), token);
-  const response = { interface: REQUEST, member: 'Response' };
-  // Listen on the predicted path before calling: the Response can follow the reply immediately.
-  let armed = await op.watch({ ...response, path: requestPath });
-  try {
-    const handle = String((await op.call()).body[0]);
-    if (handle !== requestPath) {
-      // A portal older than 0.9 chose its own path.
-      await armed.release();
-      armed = await op.watch({ ...response, path: handle });
-    }
-    let msg;
-    try {
-      msg = await withProgress(
-        octx,
-        'waiting for the portal',
-        armed.next(PORTAL_WAIT_MS, octx.signal),
-        PORTAL_WAIT_MS,
-      );
-    } catch (e) {
-      // Closing our own request (the portal lets only its owner do that) is no new action.
-      const close = taskRequest(
-        'session',
-        { destination: PORTAL, path: handle, interface: REQUEST, member: 'Close' },
-        'read',
-      );
-      await gate.run(close, {}, (c) => c.call()).catch(() => undefined);
-      throw e;
-    }
-    const [code, results] = msg.body as [number, Record<string, unknown>];
-    if (code !== 0) {
-      const why = code === 1 ? 'the human cancelled it' : 'the portal reports it failed';
-      throw new AppError('PORTAL_REQUEST_FAILED', `the screenshot was not taken: ${why} (response ${code})`, {
-        details: { response: code },
-      });
-    }
-    const uri = unwrapVariant(results?.uri);
-    if (typeof uri !== 'string' || !uri.startsWith('file://')) {
-      throw new AppError(
-        'PORTAL_REQUEST_FAILED',
-        `the portal answered without a file uri (${JSON.stringify(uri)})`,
-      );
-    }
-    const file = fileURLToPath(uri);
-    if ((await stat(file)).size > MAX_IMAGE_BYTES)
-      throw new AppError('PORTAL_REQUEST_FAILED', `${file} is too large`);
-    return Object.assign(await readFile(file), { uri });
-  } finally {
-    await armed.release();
-  }
+interface Shot {
+  provider: Provider;
+  data: Buffer;
+  path?: string;
+  sourceUri?: string;
+  sourceRemoved?: boolean;
+  started: string[];
 }
 
-/** GNOME Shell's Screenshot/ScreenshotWindow, writing to a path in SCREENSHOT_DIR we chose. */
-async function gnomeCapture(gate: Gate, octx: OperationContext, what: 'screen' | 'window', dir: string) {
-  const target = newShotPath(dir, what, 'png');
-  const call =
-    what === 'screen'
-      ? { member: 'Screenshot', signature: 'bbs', args: [false, false, target] }
-      : { member: 'ScreenshotWindow', signature: 'bbbs', args: [true, false, false, target] };
-  const req = taskRequest('session', { ...GNOME, member: call.member }, 'screenshot', call);
-  const [ok, used] = await gate.run(req, octx, async (op) => (await op.call()).body as [boolean, string]);
-  if (!ok) throw new AppError('SERVICE_UNAVAILABLE', 'GNOME Shell did not take the screenshot');
-  const path = used || target;
-  await chmod(path, 0o600).catch(() => undefined);
-  return { data: await readFile(path), path };
+/** The portal route: start it when it is only installed, take the shot, remove its own copy. */
+async function throughPortal(deps: CaptureDeps, octx: OperationContext, deadline: number, start: boolean) {
+  const pc = { gate: deps.gate, octx, env: deps.env, deadline };
+  const started = start ? await startPortal(pc) : [];
+  const file = await portalScreenshot(pc);
+  return { file, started };
 }
 
-/**
- * Takes a screenshot through the first available route — the XDG portal (screen only), GNOME
- * Shell — saves it in SCREENSHOT_DIR (0700; pruned by age and count) and returns image content
- * plus the saved path. KWin without a portal is explained, not attempted (it needs fd passing).
- */
-export async function capture(
-  gate: Gate,
-  config: Config,
+async function take(
+  deps: CaptureDeps,
   octx: OperationContext,
   what: 'screen' | 'window',
-): Promise<CallToolResult> {
-  const dir = await ensureScreenshotDir(config);
-  const running = (name: string) => gate.driver.nameHasOwner('session', name, octx);
-  let provider: Provider;
-  let data: Buffer;
-  let path: string | undefined;
-  let sourceUri: string | undefined;
-  if (what === 'screen' && (await running(PORTAL))) {
-    provider = 'portal';
-    const token = `dbus_mcp_${randomBytes(8).toString('hex')}`;
-    const options = { handle_token: token, interactive: false, modal: false };
-    const req = taskRequest(
-      'session',
-      {
-        destination: PORTAL,
-        path: PORTAL_PATH,
-        interface: 'org.freedesktop.portal.Screenshot',
-        member: 'Screenshot',
-      },
-      'screenshot',
-      { signature: 'sa{sv}', args: ['', options], autoStart: true },
-    );
-    const got = await gate.run(req, octx, (op) => portalCapture(gate, op, token, octx));
-    data = got;
-    sourceUri = got.uri;
-  } else if (await running(GNOME.destination)) {
-    provider = 'gnome-shell';
-    ({ data, path } = await gnomeCapture(gate, octx, what, dir));
-  } else if (await running('org.kde.KWin')) {
-    throw new AppError('UNSUPPORTED_TYPE', kwinExplanation);
-  } else {
-    const hint =
-      what === 'screen'
-        ? 'dbus-mcp captures through the XDG desktop portal (org.freedesktop.portal.Desktop), GNOME Shell or KWin; none is on this session bus.'
-        : 'Capturing only the active window needs GNOME Shell (org.gnome.Shell.Screenshot); the portal can only capture the whole screen (use capture_screen).';
-    throw unavailable(`No screenshot service for the ${what} on this desktop`, hint);
+  dir: string,
+  deadline: number,
+): Promise<{ shot: Shot; finish: () => Promise<boolean | undefined> }> {
+  const survey = await surveyScreenshots(deps.gate, octx);
+  switch (routeFor(survey, what)) {
+    case 'portal': {
+      const since = Date.now();
+      const { file, started } = await throughPortal(deps, octx, deadline, survey.portal === 'activatable');
+      const shot: Shot = { provider: 'portal', data: file.data, sourceUri: file.uri, started };
+      // The portal's own copy goes only once ours is saved.
+      return { shot, finish: async () => (await removePortalCopy(file, deps.env, since)).removed };
+    }
+    case 'gnome-shell': {
+      const { data, path } = await gnomeCapture(deps.gate, octx, what, dir);
+      return { shot: { provider: 'gnome-shell', data, path, started: [] }, finish: async () => undefined };
+    }
+    case 'kwin':
+      throw new AppError('UNSUPPORTED_TYPE', kwinExplanation);
+    case 'none':
+      if (what === 'window' && survey.portal !== 'absent') {
+        throw unavailable(
+          'No way to capture only the active window here: the XDG portal captures the whole screen, or lets the human pick a window in a dialog (not done without asking)',
+          'Use capture_screen. Capturing the active window needs GNOME Shell (org.gnome.Shell.Screenshot) before version 41.',
+        );
+      }
+      throw unavailable(
+        `No screenshot service for the ${what} on this desktop`,
+        what === 'screen'
+          ? 'dbus-mcp captures through the XDG desktop portal (org.freedesktop.portal.Desktop; install xdg-desktop-portal and the backend of this desktop: -gnome, -kde or -wlr), GNOME Shell or KWin; none is on this session bus.'
+          : 'Capturing only the active window needs GNOME Shell (org.gnome.Shell.Screenshot, before version 41); the portal can only capture the whole screen (use capture_screen).',
+      );
   }
-  const info = imageInfo(data);
+}
+
+/**
+ * Takes a screenshot through the route the survey chooses (screenshot-route.ts), saves it in
+ * SCREENSHOT_DIR (checked: a 0700 directory of this user; pruned by age and count) and returns
+ * image content plus the saved path. The whole capture is bounded by `timeoutMs`.
+ */
+export async function capture(
+  deps: CaptureDeps,
+  octx: OperationContext,
+  what: 'screen' | 'window',
+  opts: { timeoutMs?: number } = {},
+): Promise<CallToolResult> {
+  const deadline = Date.now() + (opts.timeoutMs ?? CAPTURE_TIMEOUT_MS);
+  const dir = await ensureScreenshotDir(deps.config);
+  const { shot, finish } = await take(deps, octx, what, dir, deadline);
+  const info = imageInfo(shot.data);
   if (!info)
-    throw new AppError('PORTAL_REQUEST_FAILED', `the ${provider} screenshot is neither PNG nor JPEG`);
+    throw new AppError('PORTAL_REQUEST_FAILED', `the ${shot.provider} screenshot is neither PNG nor JPEG`);
+  let path = shot.path;
   if (!path) {
     path = newShotPath(dir, what, info.ext);
-    await saveShot(path, data);
+    await saveShot(path, shot.data);
   }
-  await pruneShots(config);
+  const removed = await finish();
+  await pruneShots(deps.config);
   const structured = {
     path,
-    provider,
+    provider: shot.provider,
     mime_type: info.mimeType,
-    bytes: data.length,
+    bytes: shot.data.length,
     ...(info.width !== undefined ? { width: info.width, height: info.height } : {}),
-    ...(sourceUri ? { source_uri: sourceUri } : {}),
+    ...(shot.sourceUri ? { source_uri: shot.sourceUri } : {}),
+    ...(removed !== undefined ? { source_removed: removed } : {}),
+    ...(shot.started.length > 0 ? { started: shot.started } : {}),
   };
+  const note = startedNote(shot.started);
   return {
     content: [
-      { type: 'image', data: data.toString('base64'), mimeType: info.mimeType },
-      { type: 'text', text: `Screenshot saved to ${path}\n${JSON.stringify(structured, null, 2)}` },
+      { type: 'image', data: shot.data.toString('base64'), mimeType: info.mimeType },
+      {
+        type: 'text',
+        text: `Screenshot saved to ${path}${note ? `\n${note}` : ''}\n${JSON.stringify(structured, null, 2)}`,
+      },
     ],
     structuredContent: structured,
   };

@@ -10,6 +10,24 @@ import { num, str, taskRequest } from './common.js';
 
 type Data = Record<string, JsonValue>;
 
+/**
+ * The system-bus service each status section reads, and whether the section starts it when it is
+ * only installed (D-Bus activatable). upowerd, hostnamed and timedated are started on demand (the
+ * first two are often not running on a fresh boot; the last two exit when idle); NetworkManager
+ * and logind are not started: they run from boot or not at all. `discover` lists each section's
+ * service by the same rule.
+ */
+export const STATUS_SERVICES = {
+  power: { service: 'org.freedesktop.UPower', startsOnDemand: true },
+  network: { service: 'org.freedesktop.NetworkManager', startsOnDemand: false },
+  host: { service: 'org.freedesktop.hostname1', startsOnDemand: true },
+  time: { service: 'org.freedesktop.timedate1', startsOnDemand: true },
+  sessions: { service: 'org.freedesktop.login1', startsOnDemand: false },
+} as const;
+export type StatusSection = keyof typeof STATUS_SERVICES;
+
+const autoStart = (section: StatusSection) => ({ autoStart: STATUS_SERVICES[section].startsOnDemand });
+
 const UPOWER_STATES = [
   'unknown',
   'charging',
@@ -39,12 +57,13 @@ const name = (table: readonly string[] | Record<number, string>, v: JsonValue | 
 };
 
 export async function readPower(gate: Gate, octx: OperationContext): Promise<Data> {
-  const destination = 'org.freedesktop.UPower';
+  const destination = STATUS_SERVICES.power.service;
   const object = { bus: 'system' as const, destination };
   const main = await readProperties(
     gate,
     { ...object, path: '/org/freedesktop/UPower', interface: destination },
     octx,
+    autoStart('power'),
   );
   const dev = await readProperties(
     gate,
@@ -64,12 +83,13 @@ export async function readPower(gate: Gate, octx: OperationContext): Promise<Dat
 }
 
 export async function readNetwork(gate: Gate, octx: OperationContext): Promise<Data> {
-  const destination = 'org.freedesktop.NetworkManager';
+  const destination = STATUS_SERVICES.network.service;
   const object = { bus: 'system' as const, destination };
   const nm = await readProperties(
     gate,
     { ...object, path: '/org/freedesktop/NetworkManager', interface: destination },
     octx,
+    autoStart('network'),
   );
   const paths = (Array.isArray(nm.ActiveConnections) ? nm.ActiveConnections : []).slice(0, MAX_ITEMS);
   const active = await Promise.all(
@@ -107,14 +127,14 @@ async function osRelease(): Promise<string | null> {
 
 /** hostnamed starts on demand (that is how it normally runs), so this read may activate it. */
 export async function readHost(gate: Gate, octx: OperationContext): Promise<Data> {
-  const destination = 'org.freedesktop.hostname1';
+  const destination = STATUS_SERVICES.host.service;
   const target = {
     bus: 'system' as const,
     destination,
     path: '/org/freedesktop/hostname1',
     interface: destination,
   };
-  const h = await readProperties(gate, target, octx, { autoStart: true });
+  const h = await readProperties(gate, target, octx, autoStart('host'));
   return {
     hostname: h.Hostname ?? null,
     pretty_hostname: h.PrettyHostname || null,
@@ -136,14 +156,14 @@ export async function localHost(): Promise<Data> {
 
 /** timedated starts on demand too. */
 export async function readTime(gate: Gate, octx: OperationContext): Promise<Data> {
-  const destination = 'org.freedesktop.timedate1';
+  const destination = STATUS_SERVICES.time.service;
   const target = {
     bus: 'system' as const,
     destination,
     path: '/org/freedesktop/timedate1',
     interface: destination,
   };
-  const t = await readProperties(gate, target, octx, { autoStart: true });
+  const t = await readProperties(gate, target, octx, autoStart('time'));
   return {
     timezone: t.Timezone ?? null,
     ntp: t.NTP ?? null,
@@ -154,7 +174,7 @@ export async function readTime(gate: Gate, octx: OperationContext): Promise<Data
 
 export async function readSessions(gate: Gate, octx: OperationContext): Promise<Data> {
   const manager = {
-    destination: 'org.freedesktop.login1',
+    destination: STATUS_SERVICES.sessions.service,
     path: '/org/freedesktop/login1',
     interface: 'org.freedesktop.login1.Manager',
   };

@@ -1,7 +1,7 @@
 import { AppError } from '../../shared/errors.js';
 import type { BusKind } from '../dbus/types.js';
 import { SYSTEMD } from '../dbus/well-known.js';
-import { isUnitName } from '../policy/units.js';
+import { mangleUnitName } from '../policy/index.js';
 import type { OperationKind, OperationRequest } from '../policy/index.js';
 import { isServiceMissing, taskRequest, unavailable } from './common.js';
 
@@ -13,17 +13,15 @@ export function managerBus(manager: Manager): BusKind {
   return manager === 'user' ? 'session' : 'system';
 }
 
-const UNIT_CHARS = /^[A-Za-z0-9:_.\\@-]+$/;
-
-/** A unit name as systemctl takes it: without a type suffix it is a .service. */
+/**
+ * A unit name as `systemctl` reads one (systemd's unit_name_mangle): without a type suffix it is a
+ * .service, a path names a .mount or .device unit, other characters are escaped. An empty name or a
+ * glob is refused.
+ */
 export function unitName(given: string): string {
-  if (given.length === 0 || given.length > 255 || !UNIT_CHARS.test(given)) {
-    throw new AppError(
-      'INVALID_ARGUMENT',
-      `${JSON.stringify(given)} is not a unit name (letters, digits, ":_.\\@-" only)`,
-    );
-  }
-  return isUnitName(given) ? given : `${given}.service`;
+  const m = mangleUnitName(given);
+  if (!m.ok) throw new AppError('INVALID_ARGUMENT', `not a unit name: ${m.reason}`);
+  return m.name;
 }
 
 /** A call of the systemd manager (Manager interface) as the gate judges it. */

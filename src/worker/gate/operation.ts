@@ -104,10 +104,11 @@ export class AuthorizedOperation {
   /**
    * Sends the judged message and resolves with the reply. NO_AUTO_START unless the request asked
    * to start the service; a service that is not running answers ServiceNotRunning. `timeoutMs`
-   * overrides CALL_TIMEOUT_MS for this call; progress is reported while it waits. A bulk property
-   * read comes back without secret-named properties (reply-secrets.ts).
+   * overrides CALL_TIMEOUT_MS for this call; progress is reported while it waits (`progress` says
+   * what it waits for; default "waiting for DESTINATION MEMBER"). A bulk property read comes back
+   * without secret-named properties (reply-secrets.ts).
    */
-  async call(opts: { timeoutMs?: number } = {}): Promise<CallReply> {
+  async call(opts: { timeoutMs?: number; progress?: string } = {}): Promise<CallReply> {
     const message = this.#sendable();
     const req: CallRequest = {
       destination: this.destination,
@@ -120,7 +121,8 @@ export class AuthorizedOperation {
     };
     const sent = this.#conn.call(req, { timeoutMs: opts.timeoutMs, signal: this.#octx.signal });
     try {
-      const reply = await withProgress(this.#octx, `waiting for ${this.destination} ${message.member}`, sent);
+      const waiting = opts.progress ?? `waiting for ${this.destination} ${message.member}`;
+      const reply = await withProgress(this.#octx, waiting, sent);
       return replyWithoutSecrets(message, reply);
     } catch (e) {
       throw await this.#notRunning(e);

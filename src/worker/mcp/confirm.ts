@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import type { InputRequiredResult, ServerContext } from '@modelcontextprotocol/server';
 import { CLIENT_CAPABILITIES_META_KEY, acceptedContent, inputRequired } from '@modelcontextprotocol/server';
 import type { ConfirmFn } from '../policy/index.js';
@@ -26,19 +25,20 @@ export class ConfirmationNeeded extends Error {
 /**
  * The policy's way to ask the human for this request. 2025 era: an elicitation request (the SDK
  * throws when the client did not declare elicitation, which the policy counts as "cannot ask").
- * 2026-07-28 era: the answer arrives in the retried request's inputResponses under a key derived
- * from the question; without one, `onNeeded` learns what to ask and the call is refused for now.
+ * 2026-07-28 era: the answer arrives in the retried request's inputResponses under the key the
+ * policy derived from the full operation (never from the text shown); without one, `onNeeded`
+ * learns what to ask and the call is refused for now.
  * The answer is the client's word in both eras, exactly as much as an elicitation result is.
  */
 export function confirmerFor(ctx: ServerContext, onNeeded: (needed: ConfirmationNeeded) => void): ConfirmFn {
   const modern = ctx.mcpReq.envelope !== undefined;
-  return async (question, options) => {
+  return async ({ question, key: operationKey }, options) => {
     if (modern) {
       // The SDK types the envelope as {}; its client-capabilities key is documented wire format.
       const envelope = ctx.mcpReq.envelope as Record<string, { elicitation?: unknown } | undefined>;
       const capabilities = envelope[CLIENT_CAPABILITIES_META_KEY];
       if (!capabilities?.elicitation) throw new Error('the client did not declare elicitation');
-      const key = `confirm_${createHash('sha256').update(question).digest('hex').slice(0, 16)}`;
+      const key = `confirm_${operationKey.slice(0, 32)}`;
       const responses = ctx.mcpReq.inputResponses;
       if (responses && key in responses) return acceptedContent(responses, key)?.allow === true;
       const needed = new ConfirmationNeeded(key, question);

@@ -17,6 +17,8 @@ const SECRET_INTERFACES = [
   'org.freedesktop.networkmanager.secretagent',
   'org.freedesktop.udisks2.encrypted',
   'org.freedesktop.accounts',
+  // homed's calls carry the user's password (Activate, Unlock, ChangePassword…).
+  'org.freedesktop.home1',
 ];
 
 /** True when argument values of this member must not reach the log. */
@@ -29,7 +31,11 @@ export function isSecretBearing(iface: string, member: string): boolean {
 const MAX_ARGS_CHARS = 512;
 
 /** Arguments as they go into the audit line: redacted when secret-bearing, else JSON cut to a bound. */
-export function auditArgs(args: unknown[] | undefined, secret: boolean): string | undefined {
+export function auditArgs(
+  args: unknown[] | undefined,
+  secret: boolean,
+  maxChars = MAX_ARGS_CHARS,
+): string | undefined {
   if (args === undefined) return undefined;
   if (secret) return `[redacted: ${args.length} argument(s)]`;
   let text: string;
@@ -40,7 +46,7 @@ export function auditArgs(args: unknown[] | undefined, secret: boolean): string 
   } catch {
     text = '[unserialisable]';
   }
-  return text.length > MAX_ARGS_CHARS ? `${text.slice(0, MAX_ARGS_CHARS)}… (${text.length} chars)` : text;
+  return text.length > maxChars ? `${text.slice(0, maxChars)}… (${text.length} chars)` : text;
 }
 
 export interface AuditRecord {

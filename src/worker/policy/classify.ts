@@ -11,7 +11,8 @@ import { looksLike, memberFloor, propertyFloor } from './floor.js';
 import { eavesdropReason } from './match-rules.js';
 import { readShape } from './member-names.js';
 import type { BusKind, OperationKind } from './levels.js';
-import { protectedUnitReason } from './units.js';
+import type { SystemdAnswers } from './units.js';
+import { unitChangeReason } from './units.js';
 import type { PreparedMessage } from '../dbus/types.js';
 
 export type Access = 'call' | 'get' | 'set' | 'getall';
@@ -31,6 +32,8 @@ export interface ClassifyInput {
   withoutArgs?: boolean;
   /** The message the gate will send, its arguments converted to D-Bus values (`args` is their JSON). */
   message?: PreparedMessage;
+  /** What the systemd manager answered about the units a systemd call names (units-resolve.ts). */
+  systemd?: SystemdAnswers;
 }
 
 export type ClassificationSource = 'standard' | 'curated' | 'floor' | 'service' | 'heuristic' | 'default';
@@ -118,7 +121,7 @@ function classifyWrite(input: ClassifyInput): Classification {
     const kind = entry.writes?.[input.member] ?? entry.writeDefault ?? 'property_write';
     const reason =
       kind === 'forbidden'
-        ? `${what}: ${entry.forbiddenReason ?? 'forbidden'}`
+        ? `${what}: ${entry.forbiddenReasons?.[input.member] ?? entry.forbiddenReason ?? 'forbidden'}`
         : `${what} (curated: ${entry.name})`;
     return { kind, reason, source: 'curated' };
   }
@@ -134,7 +137,7 @@ function classifyCurated(entry: CuratedInterface, input: ClassifyInput): Classif
     kind = listed;
     reason =
       kind === 'forbidden'
-        ? `${what}: ${entry.forbiddenReason ?? 'forbidden'}`
+        ? `${what}: ${entry.forbiddenReasons?.[input.member] ?? entry.forbiddenReason ?? 'forbidden'}`
         : `${what} is ${kind} (curated)`;
   } else {
     const floor = memberFloor(input.member);
@@ -173,7 +176,7 @@ function classifyCurated(entry: CuratedInterface, input: ClassifyInput): Classif
     }
   }
   if (kind !== 'read' && kind !== 'forbidden') {
-    const unitReason = protectedUnitReason(entry, input);
+    const unitReason = unitChangeReason(entry, input);
     if (unitReason) return { kind: 'forbidden', reason: `${what}: ${unitReason}`, source: 'curated' };
   }
   return { kind, reason, source: 'curated' };

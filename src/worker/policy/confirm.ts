@@ -2,8 +2,17 @@ import { AppError } from '../../shared/errors.js';
 import type { OperationKind } from './levels.js';
 import { OPERATION_KINDS, isOperationKind } from './levels.js';
 
+/**
+ * One confirmation: the text shown to the human, and the key its answer is bound to (a hash of the
+ * full canonical operation, confirm-key.ts: an answer given under one key authorizes nothing else).
+ */
+export interface ConfirmQuestion {
+  question: string;
+  key: string;
+}
+
 /** Asks the human (MCP elicitation / input-required); resolves true only on an explicit yes. */
-export type ConfirmFn = (question: string, options?: { signal?: AbortSignal }) => Promise<boolean>;
+export type ConfirmFn = (ask: ConfirmQuestion, options?: { signal?: AbortSignal }) => Promise<boolean>;
 
 export type ConfirmOutcome = 'accepted' | 'declined' | 'unavailable' | 'timeout' | 'aborted';
 
@@ -30,7 +39,7 @@ export function parseAskKinds(value: string): Set<OperationKind> {
  */
 export async function askHuman(
   confirm: ConfirmFn | undefined,
-  question: string,
+  question: ConfirmQuestion,
   timeoutMs: number,
   signal?: AbortSignal,
 ): Promise<ConfirmOutcome> {

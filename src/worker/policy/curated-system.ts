@@ -1,6 +1,7 @@
 import type { CuratedInterface } from './curated.js';
 import { members as m } from './curated.js';
 import { SYSTEMD_INTERFACES } from './units-curated.js';
+import { SYSTEMD_DAEMON_INTERFACES } from './units-daemons.js';
 
 /**
  * Curated knowledge of the system services: logind, systemd, UPower, NetworkManager, PackageKit,
@@ -12,6 +13,18 @@ const LOGIND_POWER =
   'PowerOff PowerOffWithFlags Reboot RebootWithFlags Halt HaltWithFlags Suspend SuspendWithFlags Hibernate ' +
   'HibernateWithFlags HybridSleep HybridSleepWithFlags SuspendThenHibernate SuspendThenHibernateWithFlags Sleep ' +
   'ScheduleShutdown SetRebootParameter SetRebootToFirmwareSetup SetRebootToBootLoaderMenu SetRebootToBootLoaderEntry';
+
+/**
+ * Ending sessions: the session scope and the user's slice, which systemd itself may not be asked to
+ * stop. Releasing a session ends it too (logind stops or abandons its scope and forgets it).
+ */
+const LOGIND_END_SESSIONS =
+  'KillSession KillUser TerminateSession TerminateUser TerminateSeat ReleaseSession';
+const END_SESSIONS =
+  'ends login sessions (their scopes and the user’s slice; the session itself is never changed)';
+/** Lingering is whether a user's service manager (user@UID.service, a protected unit) runs without a session. */
+const LINGER =
+  'starts or stops a user’s service manager (user@UID.service, a protected unit): lingering is changed by the administrator';
 
 export const SYSTEM_INTERFACES: CuratedInterface[] = [
   {
@@ -25,34 +38,36 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
       ),
       ...m(
         'system_change',
-        'CancelScheduledShutdown SetWallMessage ' +
-          'Inhibit LockSession UnlockSession LockSessions UnlockSessions ActivateSession ActivateSessionOnSeat ' +
-          'AttachDevice FlushDevices SetUserLinger CreateSession CreateSessionWithPIDFD ReleaseSession',
+        'CancelScheduledShutdown SetWallMessage Inhibit LockSession UnlockSession LockSessions UnlockSessions ' +
+          'ActivateSession ActivateSessionOnSeat AttachDevice FlushDevices CreateSession CreateSessionWithPIDFD',
       ),
-      ...m('forbidden', LOGIND_POWER),
-      // Ending or killing a session or a user's processes logs the user out.
-      ...m('forbidden', 'KillSession KillUser TerminateSession TerminateUser TerminateSeat'),
+      ...m('forbidden', `${LOGIND_POWER} ${LOGIND_END_SESSIONS} SetUserLinger`),
     },
-    forbiddenReason: 'power operation (logind: power, sleep, or ending sessions)',
+    forbiddenReason: 'power operation (logind)',
+    forbiddenReasons: {
+      ...Object.fromEntries(LOGIND_END_SESSIONS.split(' ').map((n) => [n, END_SESSIONS])),
+      SetUserLinger: LINGER,
+    },
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },
   {
     name: 'org.freedesktop.login1.*',
     methods: {
-      ...m('forbidden', 'Terminate Kill'),
       ...m(
         'system_change',
         'Activate Lock Unlock SetIdleHint SetLockedHint TakeControl ReleaseControl TakeDevice ' +
           'ReleaseDevice PauseDeviceComplete SetBrightness SetType SetDisplay SetClass ActivateSession SwitchTo ' +
           'SwitchToNext SwitchToPrevious',
       ),
+      ...m('forbidden', 'Terminate Kill'),
     },
-    forbiddenReason: 'power operation (logind: ending a session or a user logs out)',
+    forbiddenReason: END_SESSIONS,
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },
   ...SYSTEMD_INTERFACES,
+  ...SYSTEMD_DAEMON_INTERFACES,
   {
     name: 'org.freedesktop.UPower*',
     methods: {

@@ -13,6 +13,8 @@ export interface CuratedInterface {
   methods: Record<string, OperationKind>;
   /** Shown to the agent when a member of this entry is forbidden. */
   forbiddenReason?: string;
+  /** A reason of its own for some forbidden members (or property writes), by name. */
+  forbiddenReasons?: Record<string, string>;
   /** Kind of a property write, by property name. */
   writes?: Record<string, OperationKind>;
   /** Kind of a write to a property `writes` does not list. */

@@ -1,12 +1,14 @@
 import type { SafetyLevel } from '../../shared/config.js';
 import type { ClassificationSource } from './classify.js';
-import { classify, curatedEntry } from './classify.js';
+import { classify } from './classify.js';
 import { globalForbiddenReason } from './floor.js';
-import { unitObjectPath } from './units.js';
+import { askSystemd } from './units-resolve.js';
+import { unitRulePaths } from './units.js';
 import type { OperationKind } from './levels.js';
 import { levelAllows, lowestLevelAllowing } from './levels.js';
 import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import { resolveOperation } from './resolve.js';
+import { toolOnlyReason } from './tool-only.js';
 import type { Rule, RuleTarget } from './rules.js';
 import { describeRule, matchRules } from './rules.js';
 
@@ -94,11 +96,20 @@ export async function decide(
         prepareError = e;
       }
     }
+    // A systemd call is judged by the units the manager says it would act on.
+    if (conn) op.systemd = await askSystemd(op, conn, o.signal);
     const c = classify({ ...op, withoutArgs: o.explaining && op.args === undefined });
     reason = op.interfaceFrom ? `${c.reason} (interface found by introspection)` : c.reason;
     if (op.raw) reason = `${reason} (called as ${op.raw.interface}.${op.raw.member})`;
     kind = c.kind === 'forbidden' || !req.kind ? c.kind : req.kind;
     classifiedBy = c.kind === 'forbidden' || !req.kind ? c.source : 'declared';
+    // A generic tool's request (no declared kind) may not send what only a task tool may.
+    const toolOnly = req.kind || kind === 'forbidden' ? undefined : toolOnlyReason(op);
+    if (toolOnly) {
+      kind = 'forbidden';
+      reason = toolOnly;
+      classifiedBy = 'floor';
+    }
   }
   const base = {
     kind,
@@ -117,16 +128,13 @@ export async function decide(
     interface: op.interface,
     member: op.member,
   };
-  const targets = [main];
-  // A unit named by argument also matches rules written for its object path (one rule per unit).
-  const unit = op.args?.[0];
-  const unitPath =
-    typeof unit === 'string' && curatedEntry(op.interface)?.unitArgs?.includes(op.member)
-      ? unitObjectPath(unit)
-      : undefined;
-  if (unitPath) targets.push({ ...main, path: unitPath });
+  // A unit a systemd call changes also matches rules written for its object path (one rule per unit).
+  const units = unitRulePaths(op);
+  const unitTargets = units.paths.map((path) => ({ ...main, path }));
+  const targets = units.single ? [main, ...unitTargets] : [main];
+  const unitPath = units.single ? units.paths[0] : undefined;
   const raw = op.raw ? [{ ...main, interface: op.raw.interface, member: op.raw.member }] : [];
-  const match = matchRules(o.rules, targets, raw);
+  const match = matchRules(o.rules, targets, [...raw, ...(units.single ? [] : unitTargets)]);
   if (match.deny) {
     return {
       ...base,

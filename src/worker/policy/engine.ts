@@ -5,15 +5,22 @@ import { errorMessage } from '../../shared/errors.js';
 import type { Logger } from '../../shared/logger.js';
 import type { AuditRecord } from './audit.js';
 import { auditArgs, isSecretBearing, writeAudit } from './audit.js';
+import { argumentsDigest, confirmationKey } from './confirm-key.js';
 import type { ClassificationSource } from './classify.js';
-import type { ConfirmFn, ConfirmOutcome } from './confirm.js';
+import type { ConfirmFn, ConfirmOutcome, ConfirmQuestion } from './confirm.js';
 import { askHuman, parseAskKinds } from './confirm.js';
 import type { Decision } from './decide.js';
 import { decide } from './decide.js';
 import type { OperationKind } from './levels.js';
 import { levelAllows } from './levels.js';
-import type { PolicyState } from './rate-limit.js';
-import { RateLimiter, limitsFromConfig } from './rate-limit.js';
+import type { PolicyState, ServiceRate } from './rate-limit.js';
+import {
+  RateLimiter,
+  bucketFor,
+  limitsFromConfig,
+  localServiceRate,
+  serviceLimitedMessage,
+} from './rate-limit.js';
 import type { OperationRequest, PolicyConnection, PrepareMessage, ResolvedOperation } from './resolve.js';
 import type { Rule } from './rules.js';
 import { describeRule } from './rules.js';
@@ -74,6 +81,11 @@ export interface PolicyEngineOptions {
   rules: Rule[];
   state?: PolicyState;
   onStateChange?: (s: PolicyState) => void;
+  /**
+   * The service-wide rate limit (all clients of one `serve`): the supervisor's, asked over IPC.
+   * Absent: this process is its own service (direct mode) and keeps those buckets itself.
+   */
+  serviceRate?: ServiceRate;
   /** Clock for the rate limits (tests). */
   now?: () => number;
 }
@@ -95,6 +107,8 @@ export class PolicyEngine {
   readonly #clientId: string;
   readonly #onStateChange: ((s: PolicyState) => void) | undefined;
   readonly #limiter: RateLimiter;
+  readonly #serviceRate: ServiceRate;
+  readonly #localService: ReturnType<typeof localServiceRate> | undefined;
   #config: Config;
   #rules: Rule[];
   #askKinds: Set<OperationKind>;
@@ -107,6 +121,8 @@ export class PolicyEngine {
     this.#rules = opts.rules;
     this.#askKinds = parseAskKinds(opts.config.ASK_KINDS);
     this.#limiter = new RateLimiter(limitsFromConfig(opts.config), { state: opts.state, now: opts.now });
+    this.#localService = opts.serviceRate ? undefined : localServiceRate(opts.config, opts.now);
+    this.#serviceRate = opts.serviceRate ?? (this.#localService as ReturnType<typeof localServiceRate>).rate;
   }
 
   get level(): SafetyLevel {
@@ -119,6 +135,7 @@ export class PolicyEngine {
     this.#config = config;
     this.#rules = rules;
     this.#limiter.setLimits(limitsFromConfig(config));
+    this.#localService?.setConfig(config);
   }
 
   state(): PolicyState {
@@ -234,6 +251,19 @@ export class PolicyEngine {
         retryAfterMs: taken.retryAfterMs,
       });
     }
+    // Then the service-wide bucket (all clients together): reconnecting gains nothing beyond it.
+    const bucket = bucketFor(d.kind);
+    if (bucket) {
+      const service = await this.#serviceRate(bucket, ctx.signal);
+      if (!service.ok) {
+        if (taken.bucket) this.#limiter.refund(taken.bucket);
+        return refuse(`${d.reason}; ${serviceLimitedMessage(bucket, service)}`, {
+          code: 'RATE_LIMITED',
+          retryAfterMs: service.retryAfterMs,
+          hint: `retry after ${service.retryAfterMs} ms`,
+        });
+      }
+    }
     if (taken.bucket) this.#onStateChange?.(this.#limiter.state());
 
     let finished = false;
@@ -293,7 +323,12 @@ export class PolicyEngine {
     );
   }
 
-  #question(req: OperationRequest, d: Decision): string {
+  /**
+   * The question for the human and the key its answer is bound to. The key hashes the full
+   * operation (confirm-key.ts); the text shows the arguments cut or redacted as the audit line does,
+   * and then says so and gives a digest of the full ones.
+   */
+  #question(req: OperationRequest, d: Decision): ConfirmQuestion {
     const op = d.op;
     const iface = op?.interface ?? req.interface ?? '';
     const what =
@@ -302,8 +337,19 @@ export class PolicyEngine {
         : op?.access === 'call' || !op
           ? `call ${iface}.${op?.member ?? req.member}`
           : `read ${iface}.${op.member}`;
-    const args = auditArgs(req.args, this.#secret(req, d));
+    const secret = this.#secret(req, d);
+    const args = auditArgs(req.args, secret);
+    const full = auditArgs(req.args, false, Infinity);
+    const digest = argumentsDigest(req, op);
+    const note = secret
+      ? ` (arguments not shown; digest of the full arguments ${digest})`
+      : args !== full
+        ? ` (arguments shown cut to ${args?.length ?? 0} of ${full?.length ?? 0} characters; digest of the full arguments ${digest})`
+        : '';
     const target = req.destination ? ` on ${req.destination} ${req.path} (${req.bus} bus)` : '';
-    return `Allow the AI client ${this.#clientId} to ${what}${target}${args ? ` with ${args}` : ''}? (kind: ${d.kind}${d.rule ? `, rule ${d.rule.source}` : ''})`;
+    return {
+      question: `Allow the AI client ${this.#clientId} to ${what}${target}${args ? ` with ${args}${note}` : ''}? (kind: ${d.kind}${d.rule ? `, rule ${d.rule.source}` : ''})`,
+      key: confirmationKey(req, op),
+    };
   }
 }

@@ -23,9 +23,10 @@ export type {
   PreparedMessage,
   ResolvedOperation,
 } from './resolve.js';
-export type { PolicyState, RateLimits } from './rate-limit.js';
+export type { PolicyState, RateLimits, ServiceRate, ServiceRateAnswer } from './rate-limit.js';
 export { RateLimiter } from './rate-limit.js';
 export type { ConfirmFn, ConfirmOutcome } from './confirm.js';
 export { isSecretBearing } from './audit.js';
 export { propertyFloor } from './floor.js';
-export { protectedUnit, unitFromPath, unitObjectPath } from './units.js';
+export { mangleUnitName, unitFromPath, unitObjectPath } from './units-names.js';
+export { protectedUnit } from './units-protected.js';

@@ -99,7 +99,7 @@ export const FORBIDDEN_SUMMARY =
   'input injection (remote desktop, fake input, global shortcuts, accessibility actions), portal backends (org.freedesktop.impl.portal.*), ' +
   'package management, secret retrieval (Secret Service, KWallet, GNOME Online Accounts, NetworkManager and other agents, any name or property that reads a password, token or key), ' +
   'bus administration (BecomeMonitor, eavesdropping match rules, RequestName, UpdateActivationEnvironment), accounts (SetPassword, CreateUser, DeleteUser), disks (UDisks2 Format/Delete), ' +
-  'and changes to protected units (dbus, systemd-logind, systemd-journald, polkit, ssh/sshd, display managers, NetworkManager, systemd-networkd/resolved, user@*.service, dbus-mcp units, power targets).';
+  'and changes to protected units (dbus, systemd-logind, systemd-journald, polkit, ssh/sshd, display managers, NetworkManager, systemd-networkd/resolved, user@*.service, dbus-mcp units, power and rescue units and the services behind them) or to any target, slice, scope, mount, automount, swap or device, judged by every name the unit goes by and what its change sets off.';
 
 /**
  * Text for show_help / explain_policy: every level with what it allows, the active one marked,

@@ -1,8 +1,10 @@
 import type { Config } from '../../shared/config.js';
+import type { RateBucketName, RateLimits } from '../../shared/rate-buckets.js';
+import { TokenBuckets, clientLimits, serviceLimits } from '../../shared/rate-buckets.js';
 import type { OperationKind } from './levels.js';
 
-export type RateBucketName = 'notify' | 'screenshot' | 'mutating';
-export const RATE_BUCKETS: readonly RateBucketName[] = ['notify', 'screenshot', 'mutating'];
+export type { RateBucketName, RateLimits } from '../../shared/rate-buckets.js';
+export { RATE_BUCKETS } from '../../shared/rate-buckets.js';
 
 /**
  * Rate-limit state of one client: JSON-serialisable so the supervisor can keep it across worker
@@ -14,15 +16,8 @@ export interface PolicyState {
   buckets: Partial<Record<RateBucketName, { tokens: number; updatedAt: number }>>;
 }
 
-/** Operations per minute per bucket; 0 means no limit. */
-export type RateLimits = Record<RateBucketName, number>;
-
 export function limitsFromConfig(config: Config): RateLimits {
-  return {
-    notify: config.RATE_LIMIT_NOTIFY,
-    screenshot: config.RATE_LIMIT_SCREENSHOT,
-    mutating: config.RATE_LIMIT_MUTATING,
-  };
+  return clientLimits(config);
 }
 
 /** The bucket an allowed operation of `kind` draws from; reads and clipboard reads draw from none. */
@@ -48,87 +43,95 @@ export type RateDecision =
   | { ok: true; bucket?: RateBucketName }
   | { ok: false; bucket: RateBucketName; limit: number; retryAfterMs: number; message: string };
 
-const MINUTE = 60_000;
+function limitedMessage(bucket: RateBucketName, limit: number, retryAfterMs: number, scope: string): string {
+  return `rate limit reached: at most ${limit} ${bucket} operations per minute ${scope}; retry in ${(retryAfterMs / 1000).toFixed(1)} s`;
+}
 
-/** Token buckets: capacity = the per-minute limit (the burst), refilled continuously over a minute. */
+/** The per-client token buckets (capacity = the per-minute limit, refilled continuously over a minute). */
 export class RateLimiter {
-  #limits: RateLimits;
-  readonly #now: () => number;
-  readonly #buckets = new Map<RateBucketName, { tokens: number; updatedAt: number }>();
+  readonly #buckets: TokenBuckets;
 
   constructor(limits: RateLimits, opts: { state?: PolicyState; now?: () => number } = {}) {
-    this.#limits = { ...limits };
-    this.#now = opts.now ?? Date.now;
+    this.#buckets = new TokenBuckets(limits, { now: opts.now });
     if (opts.state) this.import(opts.state);
   }
 
   setLimits(limits: RateLimits): void {
-    for (const name of RATE_BUCKETS) this.#refill(name);
-    this.#limits = { ...limits };
-    for (const [name, b] of this.#buckets) b.tokens = Math.min(b.tokens, this.#limits[name]);
+    this.#buckets.setLimits(limits);
   }
 
   /** Takes one token for `kind` (when it has a bucket with a limit), or says when to retry. */
   take(kind: OperationKind): RateDecision {
-    const decision = this.peek(kind);
-    if (decision.ok && decision.bucket) {
-      const b = this.#buckets.get(decision.bucket);
-      if (b) b.tokens -= 1;
-    }
-    return decision;
+    return this.#decide(kind, (b) => this.#buckets.take(b));
   }
 
   /** Like take() without consuming. */
   peek(kind: OperationKind): RateDecision {
+    return this.#decide(kind, (b) => this.#buckets.peek(b));
+  }
+
+  /** Gives back the token of an operation the service-wide limit then refused. */
+  refund(bucket: RateBucketName): void {
+    this.#buckets.refund(bucket);
+  }
+
+  #decide(kind: OperationKind, act: (b: RateBucketName) => ReturnType<TokenBuckets['take']>): RateDecision {
     const bucket = bucketFor(kind);
     if (!bucket) return { ok: true };
-    const limit = this.#limits[bucket];
-    if (limit <= 0) return { ok: true };
-    const b = this.#refill(bucket);
-    if (b.tokens >= 1) return { ok: true, bucket };
-    const retryAfterMs = Math.max(1, Math.ceil(((1 - b.tokens) * MINUTE) / limit));
+    const d = act(bucket);
+    if (d.ok) return d.limited ? { ok: true, bucket } : { ok: true };
     return {
       ok: false,
       bucket,
-      limit,
-      retryAfterMs,
-      message: `rate limit reached: at most ${limit} ${bucket} operations per minute for this client; retry in ${(retryAfterMs / 1000).toFixed(1)} s`,
+      limit: d.limit,
+      retryAfterMs: d.retryAfterMs,
+      message: limitedMessage(bucket, d.limit, d.retryAfterMs, 'for this client'),
     };
-  }
-
-  #refill(name: RateBucketName): { tokens: number; updatedAt: number } {
-    const now = this.#now();
-    const limit = this.#limits[name];
-    let b = this.#buckets.get(name);
-    if (!b) {
-      b = { tokens: limit, updatedAt: now };
-      this.#buckets.set(name, b);
-    }
-    const elapsed = Math.max(0, now - b.updatedAt);
-    b.tokens = Math.min(limit, b.tokens + (elapsed * limit) / MINUTE);
-    b.updatedAt = now;
-    return b;
   }
 
   /** The buckets as plain JSON. */
   state(): PolicyState {
-    const buckets: PolicyState['buckets'] = {};
-    for (const [name, b] of this.#buckets) buckets[name] = { tokens: b.tokens, updatedAt: b.updatedAt };
-    return { version: 1, buckets };
+    return { version: 1, buckets: this.#buckets.state() };
   }
 
   /** Restores exported buckets; malformed entries are ignored, values are clamped to sane bounds. */
   import(state: PolicyState): void {
-    const now = this.#now();
-    for (const name of RATE_BUCKETS) {
-      const b = (state?.buckets as Record<string, unknown> | undefined)?.[name] as
-        { tokens?: unknown; updatedAt?: unknown } | undefined;
-      if (!b || typeof b.tokens !== 'number' || typeof b.updatedAt !== 'number') continue;
-      if (!Number.isFinite(b.tokens) || !Number.isFinite(b.updatedAt)) continue;
-      this.#buckets.set(name, {
-        tokens: Math.max(0, Math.min(b.tokens, this.#limits[name])),
-        updatedAt: Math.min(b.updatedAt, now),
-      });
-    }
+    this.#buckets.import(state?.buckets);
   }
+}
+
+/** The service-wide answer for one token (the supervisor's, or this process's own in direct mode). */
+export type ServiceRateAnswer =
+  { ok: true } | { ok: false; limit: number; retryAfterMs: number; message?: string };
+
+/** Takes one service-wide token of `bucket` (asks the supervisor); never called for reads. */
+export type ServiceRate = (bucket: RateBucketName, signal?: AbortSignal) => Promise<ServiceRateAnswer>;
+
+/** The message of a service-wide refusal. */
+export function serviceLimitedMessage(
+  bucket: RateBucketName,
+  answer: Exclude<ServiceRateAnswer, { ok: true }>,
+): string {
+  return (
+    answer.message ??
+    limitedMessage(bucket, answer.limit, answer.retryAfterMs, 'for all clients of this server together')
+  );
+}
+
+/**
+ * A process that is its own service (direct mode, `dbus-mcp stdio`): the service-wide buckets live
+ * here, and `setConfig` keeps them in step with the configuration.
+ */
+export function localServiceRate(
+  config: Config,
+  now?: () => number,
+): { rate: ServiceRate; setConfig(c: Config): void } {
+  const buckets = new TokenBuckets(serviceLimits(config), { now });
+  return {
+    rate: async (bucket) => {
+      const d = buckets.take(bucket);
+      return d.ok ? { ok: true } : { ok: false, limit: d.limit, retryAfterMs: d.retryAfterMs };
+    },
+    setConfig: (c) => buckets.setLimits(serviceLimits(c)),
+  };
 }

@@ -4,6 +4,7 @@ import { DBUS_ERRORS, DRIVER, PROPERTIES } from '../dbus/well-known.js';
 import type { Access } from './classify.js';
 import type { PreparedMessage } from '../dbus/types.js';
 import type { BusKind, OperationKind } from './levels.js';
+import type { SystemdAnswers } from './units.js';
 
 export type { PreparedMessage } from '../dbus/types.js';
 
@@ -56,6 +57,8 @@ export interface ResolvedOperation {
   interfaceFrom?: 'introspection';
   /** The message as it will be sent, when the gate prepared one (its `body` holds the typed arguments). */
   message?: PreparedMessage;
+  /** What the systemd manager answered about the units a systemd call changes (units-resolve.ts). */
+  systemd?: SystemdAnswers;
 }
 
 export type Resolution =

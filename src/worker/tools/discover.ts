@@ -3,6 +3,9 @@ import { z } from 'zod';
 import { BUS_KINDS } from '../dbus/types.js';
 import { DRIVER } from '../dbus/well-known.js';
 import { taskRequest } from '../desktop/common.js';
+import { screenshotServices } from '../desktop/screenshot-route.js';
+import type { StatusSection } from '../desktop/status-sections.js';
+import { STATUS_SERVICES } from '../desktop/status-sections.js';
 import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
 import { dataResult, describeError, errorResult } from '../mcp/result.js';
@@ -10,13 +13,31 @@ import { dataResult, describeError, errorResult } from '../mcp/result.js';
 interface Capability {
   capability: string;
   tools: string[];
-  match: RegExp;
+  /**
+   * The names that offer it: a pattern, a test of the name, its bus and whether it runs, or (screenshots)
+   * the screenshot tools' own provider choice.
+   */
+  match: RegExp | ((s: Found) => boolean) | 'screenshot-route';
+  /** Whether a service that is only activatable counts (the tool starts it); default yes. */
+  runningOnly?: boolean;
   note?: string;
 }
 
-/** Well-known names → what they are for and which tool reaches them. */
+/**
+ * Well-known names → what they are for and which tool reaches them. Each group follows the
+ * provider choice of its tools: media_control acts on running players only; notify and the
+ * clipboard tools start an installed (activatable) service; the screenshot tools go through the
+ * portal (running or activatable), GNOME Shell only where it accepts us (screenshot-route.ts);
+ * status reads one service per section and starts only some (status-sections.ts). Services no
+ * task tool reads are grouped under the generic tools that do.
+ */
 const CAPABILITIES: Capability[] = [
-  { capability: 'media players', tools: ['media_control'], match: /^org\.mpris\.MediaPlayer2\./ },
+  {
+    capability: 'media players',
+    tools: ['media_control'],
+    match: /^org\.mpris\.MediaPlayer2\./,
+    runningOnly: true,
+  },
   { capability: 'notifications', tools: ['notify'], match: /^org\.freedesktop\.Notifications$/ },
   {
     capability: 'clipboard',
@@ -26,26 +47,28 @@ const CAPABILITIES: Capability[] = [
   {
     capability: 'screenshots',
     tools: ['capture_screen', 'capture_active_window'],
-    match: /^(org\.gnome\.Shell\.Screenshot|org\.kde\.KWin)$/,
-    note: 'the XDG portal (below) is the preferred route',
+    match: 'screenshot-route',
   },
   {
     capability: 'portals',
-    tools: ['capture_screen', 'introspect'],
+    // capture_screen is under screenshots: it needs org.freedesktop.portal.Desktop, not any portal name.
+    tools: ['introspect', 'call_method'],
     match: /^org\.freedesktop\.portal\./,
-    note: 'xdg-desktop-portal: screenshots and other sandbox-friendly desktop requests',
+    note: 'xdg-desktop-portal and its helpers (documents, permissions); the screenshots group says whether capture_screen can use it',
   },
-  {
-    capability: 'network',
-    tools: ['status'],
-    match:
-      /^(org\.freedesktop\.NetworkManager|org\.freedesktop\.network1|org\.freedesktop\.resolve1|net\.connman(\..*)?)$/,
-  },
-  {
-    capability: 'power',
-    tools: ['status'],
-    match: /^(org\.freedesktop\.UPower(\..*)?|net\.hadess\.PowerProfiles|org\.freedesktop\.login1)$/,
+  // What status reads, by its own rule for starting each (status-sections.ts).
+  statusGroup('power', ['power']),
+  statusGroup('network', ['network']),
+  statusGroup('host and time', ['host', 'time']),
+  statusGroup('sessions', ['sessions'], {
     note: 'power actions (suspend, power off) are forbidden at every level; reads are fine',
+  }),
+  {
+    capability: 'system settings',
+    tools: ['get_all_properties', 'introspect'],
+    match:
+      /^(org\.freedesktop\.network1|org\.freedesktop\.resolve1|net\.connman(\..*)?|net\.hadess\.PowerProfiles|org\.freedesktop\.UPower\.PowerProfiles|org\.freedesktop\.locale1)$/,
+    note: 'systemd-networkd, systemd-resolved, ConnMan, power-profiles-daemon, localed: status does not read these; the generic tools do',
   },
   { capability: 'bluetooth', tools: ['list_objects', 'get_all_properties'], match: /^org\.bluez(\..*)?$/ },
   {
@@ -72,7 +95,27 @@ const CAPABILITIES: Capability[] = [
   },
 ];
 
+/** A group of the status tool: exactly the services those sections read, listed by their start rule. */
+function statusGroup(
+  capability: string,
+  sections: StatusSection[],
+  extra: { note?: string } = {},
+): Capability {
+  const wanted = sections.map((k) => STATUS_SERVICES[k]);
+  const names = new Set<string>(wanted.map((w) => w.service));
+  return {
+    capability,
+    tools: ['status'],
+    match: (s) =>
+      s.bus === 'system' &&
+      names.has(s.name) &&
+      (s.running || wanted.some((w) => w.service === s.name && w.startsOnDemand)),
+    ...extra,
+  };
+}
+
 const service = z.object({ name: z.string(), bus: z.enum(['session', 'system']), running: z.boolean() });
+type Found = z.infer<typeof service>;
 const output = z.object({
   buses: z.record(
     z.string(),
@@ -98,9 +141,12 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
       title: 'Discover what this machine offers',
       description:
         'Survey both buses and group the services by capability — media players, notifications, clipboard, ' +
-        'screenshots, portals, network, power, bluetooth, secrets, desktop shell, systemd, host and time — ' +
+        'screenshots, portals, power, network, host and time, sessions, system settings, bluetooth, secrets, ' +
+        'desktop shell, systemd — ' +
         'each with the tool to use. Good first call to see what is possible here. running=false marks ' +
-        'services that start on demand. Read-only.',
+        'services that start on demand (the task tools start them when their level allows). Each group lists ' +
+        'what its tools would really use (screenshots: the XDG portal; GNOME Shell only where it accepts callers). ' +
+        'Read-only: it starts nothing.',
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: true, openWorldHint: false },
@@ -108,7 +154,7 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
     async (_args, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const found: z.infer<typeof service>[] = [];
+        const found: Found[] = [];
         const buses: z.infer<typeof output>['buses'] = {};
         const wellKnown = (names: string[]) => names.filter((n) => !n.startsWith(':'));
         for (const bus of BUS_KINDS) {
@@ -127,12 +173,21 @@ export function registerDiscover(server: McpServer, deps: WorkerDeps): Registere
             buses[bus] = { available: false, services: 0, reason: `${info.name}: ${info.message}` };
           }
         }
-        const capabilities = CAPABILITIES.map(({ capability, tools, match, note }) => ({
-          capability,
-          tools,
-          services: found.filter((s) => match.test(s.name)),
-          ...(note ? { note } : {}),
-        }));
+        const shots = buses.session?.available
+          ? await screenshotServices(deps.gate, octx)
+          : { services: [], note: '' };
+        const capabilities = CAPABILITIES.map(({ capability, tools, match, runningOnly, note }) => {
+          const services =
+            match === 'screenshot-route'
+              ? shots.services
+              : found.filter(
+                  (s) =>
+                    (typeof match === 'function' ? match(s) : match.test(s.name)) &&
+                    (!runningOnly || s.running),
+                );
+          const text = match === 'screenshot-route' ? shots.note : note;
+          return { capability, tools, services, ...(text ? { note: text } : {}) };
+        });
         const missing = capabilities.filter((c) => c.services.length === 0).map((c) => c.capability);
         return dataResult({
           buses,

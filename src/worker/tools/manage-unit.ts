@@ -43,9 +43,11 @@ export function registerManageUnit(server: McpServer, deps: WorkerDeps): Registe
       description:
         'Start, stop, restart or reload a systemd unit and wait (up to 15 s) for the job result. ' +
         'manager: user (default; needs safety level low) or system (only where an operator policy rule allows ' +
-        'it). Protected units (dbus, logind, journald, polkit, ssh, display managers, NetworkManager, power ' +
-        'targets, dbus-mcp itself …) are refused at every level. Check first with unit_status; explain_policy ' +
-        'tells whether it would be allowed.',
+        'it). Only services, timers, sockets and paths: targets, slices, scopes, mounts and protected units ' +
+        '(dbus, logind, journald, polkit, ssh, display managers, NetworkManager, power and rescue units, ' +
+        'dbus-mcp itself …) are refused at every level, as is a unit whose start or stop would power off, ' +
+        'reboot or reach a protected unit. Check first with unit_status; explain_policy tells whether it ' +
+        'would be allowed.',
       inputSchema: input,
       outputSchema: output,
       annotations: {

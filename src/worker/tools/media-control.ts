@@ -1,14 +1,19 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
-import { AppError } from '../../shared/errors.js';
-import { MPRIS } from '../dbus/well-known.js';
-import { isServiceMissing, taskRequest, unavailable } from '../desktop/common.js';
-import type { PlayerState } from '../desktop/media-players.js';
-import { playerName, playerNames, playerState } from '../desktop/media-players.js';
+import { unavailable } from '../desktop/common.js';
+import type { MediaAction } from '../desktop/media-actions.js';
+import { MEDIA_CHANGE_WAIT_MS, performAction } from '../desktop/media-actions.js';
+import type { Player } from '../desktop/media-players.js';
+import {
+  describePlayer,
+  findPlayer,
+  listPlayers,
+  playerName,
+  playerState,
+} from '../desktop/media-players.js';
 import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
 import { dataResult, errorResult } from '../mcp/result.js';
-import type { OperationRequest } from '../policy/index.js';
 
 const ACTIONS = [
   'list',
@@ -22,17 +27,13 @@ const ACTIONS = [
   'seek',
   'volume',
 ] as const;
-const METHODS: Record<string, string> = {
-  play: 'Play',
-  pause: 'Pause',
-  play_pause: 'PlayPause',
-  next: 'Next',
-  previous: 'Previous',
-  stop: 'Stop',
-};
 
 const playerSchema = z.object({
   player: z.string(),
+  names: z
+    .array(z.string())
+    .optional()
+    .describe('Every bus name of this player (one process may own several).'),
   identity: z.string().optional(),
   status: z.string().optional().describe('Playing, Paused or Stopped.'),
   title: z.string().optional(),
@@ -46,8 +47,15 @@ const playerSchema = z.object({
 const output = z.object({
   action: z.enum(ACTIONS),
   player: z.string().optional().describe('The player acted on.'),
-  players: z.array(playerSchema).optional().describe('All players (action list).'),
+  players: z.array(playerSchema).optional().describe('All players, each once (action list).'),
   now_playing: playerSchema.optional().describe('The player state after the action.'),
+  changed: z
+    .boolean()
+    .optional()
+    .describe(
+      'Whether the player reported the change the action asks for; false: nothing was to change, or it did not ' +
+        'report it in time (the text says which, and now_playing may then be the state before the action).',
+    ),
 });
 
 const input = z.object({
@@ -62,11 +70,13 @@ export function registerMediaControl(server: McpServer, deps: WorkerDeps): Regis
     {
       title: 'Control media players',
       description:
-        'Control MPRIS media players (music, video, browser media). action: list (all players with what they ' +
-        'play), now_playing, play, pause, play_pause, next, previous, stop, seek (value = seconds relative to ' +
-        'now, negative goes back), volume (value 0.0–1.0). player: its bus name or the part after ' +
-        'org.mpris.MediaPlayer2. (e.g. "vlc"); default: the first one playing, else the first found. ' +
-        'Allowed at every safety level.',
+        'Control MPRIS media players (music, video, browser media). action: list (all players, each once with ' +
+        'all its bus names, with what they play), now_playing, play, pause, play_pause, next, previous, stop, ' +
+        'seek (value = seconds relative to now, negative goes back), volume (value 0.0–1.0). player: one of its ' +
+        'bus names or the part after org.mpris.MediaPlayer2. (e.g. "vlc"); default: the first one playing, else ' +
+        `the first found. After an action it waits up to ${MEDIA_CHANGE_WAIT_MS} ms for the player to report the ` +
+        'change and says when it did not (now_playing may then still show the state before). Allowed at every ' +
+        'safety level.',
       inputSchema: input,
       outputSchema: output,
       annotations: { readOnlyHint: false, destructiveHint: false, openWorldHint: false },
@@ -74,70 +84,36 @@ export function registerMediaControl(server: McpServer, deps: WorkerDeps): Regis
     async ({ action, player, value }, ctx) => {
       const octx = operationContext(ctx);
       try {
-        const names = await playerNames(deps.gate, octx);
+        const players = await listPlayers(deps.gate, octx);
         if (action === 'list') {
-          const players = await Promise.all(
-            names.map((n) => playerState(deps.gate, n, octx).catch(() => ({ player: n }))),
-          );
-          return dataResult({ action, players });
+          const states = await Promise.all(players.map((p) => describePlayer(deps.gate, p, octx)));
+          return dataResult({ action, players: states });
         }
-        let target: string;
+        let target: Player | undefined;
         if (player !== undefined) {
-          target = playerName(player);
-          if (!target.startsWith(':') && !names.includes(target)) {
+          target = findPlayer(players, player);
+          if (!target && !player.startsWith(':')) {
             throw unavailable(
-              `No media player ${target} on the session bus`,
-              `Players present: ${names.join(', ')}.`,
+              `No media player ${playerName(player)} on the session bus`,
+              `Players present: ${players.flatMap((p) => p.names).join(', ')}.`,
             );
           }
         } else {
           const states = await Promise.all(
-            names.map((n) => playerState(deps.gate, n, octx).catch(() => undefined)),
+            players.map((p) => playerState(deps.gate, p.name, octx).catch(() => undefined)),
           );
-          target = states.find((s) => s?.status === 'Playing')?.player ?? (names[0] as string);
+          target = players[states.findIndex((s) => s?.status === 'Playing')] ?? players[0];
         }
-        if (action !== 'now_playing') {
-          const base = { destination: target, path: MPRIS.path, interface: MPRIS.player };
-          const needValue = (what: string) => {
-            if (value === undefined) {
-              throw new AppError('INVALID_ARGUMENT', `action ${action} needs value (${what})`);
-            }
-            return value;
-          };
-          let req: OperationRequest;
-          if (action === 'seek') {
-            // Microseconds as a decimal string: the whole int64 range, exactly.
-            const us = String(Math.round(needValue('seconds, relative') * 1e6));
-            req = taskRequest('session', { ...base, member: 'Seek' }, 'media', {
-              signature: 'x',
-              args: [us],
-            });
-          } else if (action === 'volume') {
-            const v = needValue('0.0 to 1.0');
-            if (v < 0 || v > 1) {
-              throw new AppError('INVALID_ARGUMENT', `volume must be between 0.0 and 1.0, got ${v}`);
-            }
-            // A property write of Volume (d), sent as Properties.Set.
-            req = taskRequest('session', { ...base, member: 'Volume' }, 'media', {
-              access: 'set',
-              signature: 'd',
-              args: [v],
-            });
-          } else {
-            req = taskRequest('session', { ...base, member: METHODS[action] as string }, 'media');
-          }
-          await deps.gate.run(req, octx, async (op) => {
-            try {
-              return await op.call();
-            } catch (e) {
-              if (isServiceMissing(e))
-                throw unavailable(`The media player ${target} went away`, 'Call media_control list.', e);
-              throw e;
-            }
-          });
+        // The name the caller gave (any of the player's, or a unique name), else the player's own.
+        const name = player !== undefined ? playerName(player) : (target as Player).name;
+        const names = target ? { names: target.names } : {};
+        if (action === 'now_playing') {
+          const now_playing = { ...(await playerState(deps.gate, name, octx)), ...names };
+          return dataResult({ action, player: name, now_playing });
         }
-        const now_playing: PlayerState = await playerState(deps.gate, target, octx);
-        return dataResult({ action, player: target, now_playing });
+        const done = await performAction(deps.gate, octx, name, action as MediaAction, value);
+        const now_playing = { ...done.state, ...names };
+        return dataResult({ action, player: name, now_playing, changed: done.changed }, done.note);
       } catch (e) {
         return errorResult(e);
       }

@@ -1,5 +1,6 @@
 import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
+import { ensureRunning, startedNote } from '../desktop/activation.js';
 import { isServiceMissing, taskRequest, unavailable } from '../desktop/common.js';
 import type { WorkerDeps } from '../deps.js';
 import { operationContext } from '../mcp/context.js';
@@ -24,6 +25,7 @@ const output = z.object({
     .describe('Notification id: the server reports it in ActionInvoked/NotificationClosed signals.'),
   urgency: z.enum(['low', 'normal', 'critical']),
   actions: z.array(z.object({ key: z.string(), label: z.string() })),
+  started: z.array(z.string()).optional().describe('Services this call started (D-Bus activation).'),
 });
 
 const input = z.object({
@@ -41,7 +43,8 @@ export function registerNotify(server: McpServer, deps: WorkerDeps): RegisteredT
     {
       title: 'Show a desktop notification',
       description:
-        'Show a desktop notification (org.freedesktop.Notifications.Notify) and return its id. Use it to tell ' +
+        'Show a desktop notification (org.freedesktop.Notifications.Notify: GNOME Shell, KDE Plasma, dunst, mako, ' +
+        'notification-daemon; started when it is installed but not running) and return its id. Use it to tell ' +
         'the human something that needs their attention. `urgency`: low, normal (default) or critical; ' +
         '`timeout_ms`: -1 = the server default, 0 = stays until dismissed. `actions`: buttons, each a label or ' +
         '{key, label}; to learn which one was clicked, first subscribe_signals with ' +
@@ -59,7 +62,10 @@ export function registerNotify(server: McpServer, deps: WorkerDeps): RegisteredT
         // Notify(app_name, replaces_id, app_icon, summary, body, actions, hints, expire_timeout).
         const hints = { urgency: { signature: 'y', value: URGENCY[urgency] } };
         const args = [app_name, 0, '', title, message, flat, hints, timeout_ms];
-        // A task tool may start the service its task needs: the notification daemon is often activatable.
+        // A task tool starts the service its task needs (judged as a notification, like the task):
+        // the notification daemon is often only activatable (dunst, mako, notification-daemon).
+        const state = await ensureRunning(deps.gate, octx, TARGET.destination, 'notify');
+        const started = state === 'started' ? [TARGET.destination] : [];
         const req = taskRequest('session', TARGET, 'notify', {
           signature: 'susssasa{sv}i',
           args,
@@ -77,7 +83,11 @@ export function registerNotify(server: McpServer, deps: WorkerDeps): RegisteredT
             );
           }
         });
-        return dataResult({ id, urgency, actions: list }, `Notification ${id} shown.`);
+        const note = startedNote(started);
+        return dataResult(
+          { id, urgency, actions: list, ...(started.length > 0 ? { started } : {}) },
+          note ? `Notification ${id} shown. ${note}` : `Notification ${id} shown.`,
+        );
       } catch (e) {
         return errorResult(e);
       }

@@ -2,7 +2,9 @@ import type { McpServer, RegisteredTool } from '@modelcontextprotocol/server';
 import { z } from 'zod';
 import { AppError } from '../../shared/errors.js';
 import { isServiceMissing } from '../desktop/common.js';
+import type { StatusSection } from '../desktop/status-sections.js';
 import {
+  STATUS_SERVICES,
   localHost,
   readHost,
   readNetwork,
@@ -16,13 +18,13 @@ import { operationContext } from '../mcp/context.js';
 import { dataResult, describeError, errorResult } from '../mcp/result.js';
 
 const SECTIONS = {
-  power: { read: readPower, service: 'org.freedesktop.UPower' },
-  network: { read: readNetwork, service: 'org.freedesktop.NetworkManager' },
-  host: { read: readHost, service: 'org.freedesktop.hostname1' },
-  time: { read: readTime, service: 'org.freedesktop.timedate1' },
-  sessions: { read: readSessions, service: 'org.freedesktop.login1' },
-} as const;
-type SectionName = keyof typeof SECTIONS;
+  power: readPower,
+  network: readNetwork,
+  host: readHost,
+  time: readTime,
+  sessions: readSessions,
+} as const satisfies Record<StatusSection, unknown>;
+type SectionName = StatusSection;
 
 const section = z
   .object({
@@ -38,7 +40,8 @@ const output = z.object(
 );
 
 async function runSection(deps: WorkerDeps, octx: OperationContext, key: SectionName) {
-  const { read, service } = SECTIONS[key];
+  const read = SECTIONS[key];
+  const { service } = STATUS_SERVICES[key];
   try {
     return { available: true, service, ...(await read(deps.gate, octx)) };
   } catch (e) {
@@ -70,8 +73,9 @@ export function registerStatus(server: McpServer, deps: WorkerDeps): RegisteredT
       description:
         'One read of the machine: power and battery (UPower), network state, connectivity and active ' +
         'connections (NetworkManager), hostname and OS (hostnamed), time zone and NTP (timedated), login ' +
-        'sessions (logind). Each section says available=false with the reason when its service is absent ' +
-        'or the policy refuses it. Read-only; allowed at every safety level.',
+        'sessions (logind). UPower, hostnamed and timedated are started on demand when only installed. Each ' +
+        'section says available=false with the reason when its service is absent or the policy refuses it. ' +
+        'Read-only; allowed at every safety level.',
       inputSchema: input,
       outputSchema: partialOutput,
       annotations: { readOnlyHint: true, openWorldHint: false },

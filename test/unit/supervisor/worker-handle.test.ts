@@ -212,3 +212,33 @@ test('stop goes shutdown → SIGTERM → SIGKILL, a step apart, and resolves onc
   assert.ok(done);
   assert.equal(exits[0]?.intentional, true);
 });
+
+test('rate-take is answered with the owner’s service-wide decision, and refused with no owner', async () => {
+  const h = await booted();
+  h.child().tell({ t: 'rate-take', id: 1, bucket: 'notify' });
+  await flush();
+  const [unowned] = h.child().sentOf('rate-answer');
+  assert.equal(unowned?.id, 1);
+  assert.equal(unowned?.ok, false, 'a worker nobody owns gets no token');
+
+  const asked: string[] = [];
+  let left = 1;
+  h.worker.adopt({
+    onRateTake: (bucket) => {
+      asked.push(bucket);
+      return left-- > 0 ? { ok: true, limited: true } : { ok: false, limit: 1, retryAfterMs: 60_000 };
+    },
+  });
+  h.child().tell({ t: 'rate-take', id: 2, bucket: 'screenshot' });
+  h.child().tell({ t: 'rate-take', id: 3, bucket: 'mutating' });
+  await flush();
+  const answers = h.child().sentOf('rate-answer');
+  assert.deepEqual(asked, ['screenshot', 'mutating']);
+  assert.deepEqual(
+    answers.slice(1).map((a) => [a.id, a.ok, a.limit, a.retryAfterMs]),
+    [
+      [2, true, undefined, undefined],
+      [3, false, 1, 60_000],
+    ],
+  );
+});

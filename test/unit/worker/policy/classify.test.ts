@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClassifyInput } from '../../../../src/worker/policy/classify.js';
 import { classify, heuristicRead } from '../../../../src/worker/policy/classify.js';
-import { protectedUnit, unitFromPath, unitObjectPath } from '../../../../src/worker/policy/units.js';
+import { unitFromPath, unitObjectPath } from '../../../../src/worker/policy/units-names.js';
+import { protectedUnit } from '../../../../src/worker/policy/units-protected.js';
 
 const LOGIN1 = 'org.freedesktop.login1.Manager';
 const SD = 'org.freedesktop.systemd1.Manager';

@@ -166,7 +166,7 @@ describe('PolicyEngine (static, no bus)', () => {
     it('refuses when the human declines', async () => {
       const { e } = engine(ask);
       const questions: string[] = [];
-      const auth = await e.authorize(NOTIFY, { confirm: async (q) => (questions.push(q), false) });
+      const auth = await e.authorize(NOTIFY, { confirm: async (q) => (questions.push(q.question), false) });
       assert.equal(auth.allowed, false);
       assert.match(auth.reason, /declined/);
       assert.match(questions[0] ?? '', /client-7 to call org\.freedesktop\.Notifications\.Notify/);
@@ -185,6 +185,47 @@ describe('PolicyEngine (static, no bus)', () => {
       assert.equal(auth.allowed, false);
       assert.match(auth.reason, /did not answer in time/);
       assert.ok(Date.now() - started >= 900, 'Date.now() - started >= 900');
+    });
+    it('binds the answer to the full operation, not to the text shown (issue 12 §5)', async () => {
+      const { e } = engine(ask);
+      const asked: { question: string; key: string }[] = [];
+      const confirm = async (q: { question: string; key: string }) => (asked.push(q), false);
+      const long = (tail: string) => ({
+        ...NOTIFY,
+        args: ['app', 0, '', 'title', `${'x'.repeat(600)}${tail}`, [], {}, -1],
+      });
+      await e.authorize(long('rm -rf ~'), { confirm });
+      await e.authorize(long('harmless'), { confirm });
+      await e.authorize(long('harmless'), { confirm });
+      const [a, b, c] = asked;
+      assert.ok(a && b && c);
+      assert.equal(
+        a.question.split(' (arguments')[0],
+        b.question.split(' (arguments')[0],
+        'the texts agree up to the cut',
+      );
+      assert.notEqual(a.key, b.key, 'operations that differ after the cut have different keys');
+      assert.equal(b.key, c.key, 'the same operation has the same key');
+      assert.match(
+        a.question,
+        /arguments shown cut to \d+ of \d+ characters; digest of the full arguments sha256:[0-9a-f]{16}/,
+      );
+      assert.notEqual(a.question, b.question, 'the digests differ');
+      // Secret-bearing arguments are not shown, but count in the key in full.
+      const secret = (pw: string): OperationRequest => ({
+        ...NOTIFY,
+        destination: 'org.freedesktop.secrets',
+        path: '/org/freedesktop/secrets/collection/login',
+        interface: 'org.freedesktop.Secret.Collection',
+        member: 'CreateItem',
+        args: [pw],
+      });
+      const { e: e2 } = engine({ ASK_KINDS: 'call', SAFETY_LEVEL: 'low', CONFIRM_TIMEOUT_MS: '1000' });
+      const seen: { question: string; key: string }[] = [];
+      await e2.authorize(secret('one'), { confirm: async (q) => (seen.push(q), false) });
+      await e2.authorize(secret('two'), { confirm: async (q) => (seen.push(q), false) });
+      assert.match(seen[0]?.question ?? '', /redacted: 1 argument\(s\)\] \(arguments not shown; digest/);
+      assert.notEqual(seen[0]?.key, seen[1]?.key);
     });
     it('an ask rule opens beyond the level, with confirmation', async () => {
       const { e } = engine({}, 'ask session com.example.App');
@@ -267,5 +308,98 @@ describe('PolicyEngine (static, no bus)', () => {
       (err: unknown) =>
         err instanceof AppError && err.code === 'CONFIG_INVALID' && /poweroff/.test(err.message),
     );
+  });
+});
+
+describe('the service-wide rate limit (issue 12 §6)', () => {
+  it('is asked for every allowed non-read operation, never for reads; a refusal gives back the client’s token', async () => {
+    const asked: string[] = [];
+    let open = true;
+    const { log } = memoryLogger();
+    const e = new PolicyEngine({
+      config: testConfig({ RATE_LIMIT_NOTIFY: '2' }),
+      log,
+      clientId: 'c',
+      rules: [],
+      serviceRate: async (bucket) => {
+        asked.push(bucket);
+        return open ? { ok: true } : { ok: false, limit: 5, retryAfterMs: 1234 };
+      },
+    });
+    const read: OperationRequest = {
+      ...NOTIFY,
+      interface: 'org.freedesktop.Notifications',
+      member: 'GetCapabilities',
+      args: [],
+    };
+    assert.equal((await e.authorize(read)).allowed, true);
+    assert.deepEqual(asked, [], 'reads ask nobody');
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    open = false;
+    const refused = await e.authorize(NOTIFY);
+    assert.equal(refused.allowed, false);
+    assert.equal(refused.code, 'RATE_LIMITED');
+    assert.equal(refused.retryAfterMs, 1234);
+    assert.match(
+      refused.reason,
+      /at most 5 notify operations per minute for all clients of this server together/,
+    );
+    open = true;
+    // The refused operation gave its per-client token back: the client's bucket of 2 still has one.
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    assert.equal((await e.authorize(NOTIFY)).allowed, false, 'and then the client’s own limit');
+    assert.deepEqual(asked, ['notify', 'notify', 'notify']);
+  });
+
+  it('in direct mode the process is its own service: RATE_LIMIT_SERVICE_* apply without a supervisor', async () => {
+    const { e } = engine({ RATE_LIMIT_NOTIFY: '10', RATE_LIMIT_SERVICE_NOTIFY: '1' });
+    assert.equal((await e.authorize(NOTIFY)).allowed, true);
+    const second = await e.authorize(NOTIFY);
+    assert.equal(second.code, 'RATE_LIMITED');
+    assert.match(second.reason, /all clients of this server together/);
+  });
+});
+
+describe('rules on a unit’s object path', () => {
+  const SD = {
+    bus: 'system',
+    destination: 'org.freedesktop.systemd1',
+    path: '/org/freedesktop/systemd1',
+    interface: 'org.freedesktop.systemd1.Manager',
+    access: 'call',
+  } as const;
+  const NGINX = 'allow system org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/nginx_2eservice';
+
+  it('open the Manager methods naming that one unit, whatever its spelling', async () => {
+    const { e } = engine({}, NGINX);
+    for (const unit of ['nginx', 'nginx.service']) {
+      const auth = await e.authorize({ ...SD, member: 'RestartUnit', args: [unit, 'replace'] });
+      assert.equal(auth.allowed, true, `${unit}: ${auth.reason}`);
+    }
+    assert.equal(
+      (await e.authorize({ ...SD, member: 'RestartUnit', args: ['apache2.service', 'replace'] })).allowed,
+      false,
+    );
+  });
+
+  it('do not open a call that changes other units too, but a deny holds for it', async () => {
+    const { e } = engine({}, NGINX);
+    const many = await e.authorize({
+      ...SD,
+      member: 'EnqueueUnitJobMany',
+      args: [['nginx.service', 'apache2.service'], 'restart', 'replace', 0],
+    });
+    assert.equal(many.allowed, false, many.reason);
+    const { e: denied } = engine(
+      {},
+      `allow * * * * *\ndeny system org.freedesktop.systemd1 /org/freedesktop/systemd1/unit/nginx_2eservice`,
+    );
+    const replace = await denied.authorize({
+      ...SD,
+      member: 'StartUnitReplace',
+      args: ['apache2.service', 'nginx.service', 'replace'],
+    });
+    assert.equal(replace.allowed, false);
+    assert.match(replace.reason, /refused by operator rule/);
   });
 });
