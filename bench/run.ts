@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   await startPropertyMock(bus);
   // One cache directory for every supervisor of the run (what ~/.cache/dbus-mcp is to a user's
   // service): the worker snapshot built by the first one is found by the next ones.
-  const baseEnv: NodeJS.ProcessEnv = { XDG_CACHE_HOME: tempDir('dbus-mcp-bench-cache-') };
+  const baseEnv: NodeJS.ProcessEnv = { XDG_CACHE_HOME: tempDir('bench-cache') };
   const serve = (env: NodeJS.ProcessEnv = {}) => startSupervisor(bus.address, { ...baseEnv, ...env });
   let sv: Supervisor = await serve();
   await sv.sparesIdle(1);

@@ -172,7 +172,7 @@ export async function activation(
   const samples: number[] = [];
   const bare: number[] = [];
   for (let i = 0; i < n; i++) {
-    const dir = tempDir('dbus-mcp-bench-act-');
+    const dir = tempDir('bench-act');
     const socketPath = join(dir, 'dbus-mcp.sock');
     const configFile = join(dir, 'config');
     writeFileSync(configFile, '');
@@ -220,7 +220,7 @@ const maxRssMiB = (stderr: string): number => Number(/MAXRSS (\d+)/.exec(stderr)
  * server writes a line on every connection, so the first byte is the bridge's, not a worker's.
  */
 export async function connectStart(n: number): Promise<ConnectStartFigure> {
-  const dir = tempDir('dbus-mcp-bench-connect-');
+  const dir = tempDir('bench-connect');
   const hook = join(dir, 'report.cjs');
   writeFileSync(
     hook,
