@@ -1,3 +1,4 @@
+// Over 300 lines because CONFIG_KEYS (lines ~48-238) is the one table of every key, its schema and its doc text.
 import { z } from 'zod';
 import type { ConfigOrigin, LoadConfigOptions } from './config-text.js';
 import { collectSettings, describeOrigin } from './config-text.js';

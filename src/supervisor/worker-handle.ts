@@ -1,3 +1,4 @@
+// Over 300 lines: one class, the life of one worker process (fork, boot stages, IPC, stop in steps), by its transition table.
 import type { ForkOptions } from 'node:child_process';
 import type { Config } from '../shared/config.js';
 import { configToText } from '../shared/config.js';
