@@ -405,16 +405,17 @@ start_units() {
   say "status: systemctl --user status $SERVICE; logs: journalctl --user -u $SERVICE -f"
 }
 
-# Installs the build's chunks to lib_dir (appending them to the caller's `files`) and removes
-# chunks of an earlier build that this one no longer has.
+# Installs the build's chunks (and worker-snapshot.cjs, what the worker snapshot is built from) to
+# lib_dir (appending them to the caller's `files`) and removes those of an earlier build that this
+# one no longer has.
 install_program_lib() {
   local f name
-  for f in "$SRC_DIR"/dist/lib/dbus-mcp/*.mjs; do
+  for f in "$SRC_DIR"/dist/lib/dbus-mcp/*.mjs "$SRC_DIR"/dist/lib/dbus-mcp/*.cjs; do
     [ -e "$f" ] || continue
     install_file 0644 "$f" "$lib_dir/${f##*/}"
     files+=("$lib_dir/${f##*/}")
   done
-  for f in "$(dest "$lib_dir")"/*.mjs; do
+  for f in "$(dest "$lib_dir")"/*.mjs "$(dest "$lib_dir")"/*.cjs; do
     [ -e "$f" ] || continue
     name=${f##*/}
     [ -e "$SRC_DIR/dist/lib/dbus-mcp/$name" ] || remove_file "$lib_dir/$name"

@@ -1,66 +1,9 @@
 #!/usr/bin/env node
-import { parseArgs } from './cli/args.js';
-import type { ParsedArgs } from './cli/args.js';
-import { commandFor, mainHelp } from './cli/commands.js';
-import type { CommandContext, Invocation } from './commands/context.js';
-import { AppError, EXIT_USAGE, errorMessage, exitCodeOf } from './shared/errors.js';
+import { runCli } from './cli/run.js';
+import { errorMessage } from './shared/errors.js';
 
-/**
- * The `dbus-mcp` entry point: parses the command line, then imports the one command module it
- * runs (and the configuration and logger only for commands that read them). Exit codes come
- * from the error catalogue (78 configuration, 64 usage, else 1).
- */
-async function main(argv: string[]): Promise<number> {
-  let parsed: ParsedArgs;
-  try {
-    parsed = parseArgs(argv);
-  } catch (e) {
-    process.stderr.write(`dbus-mcp: ${errorMessage(e)}\n`);
-    return exitCodeOf(e);
-  }
-  // The version is imported only where it is shown: `connect` loads as little as it can.
-  const version = async () => (await import('./shared/version.js')).programVersion();
-  if (parsed.version) {
-    process.stdout.write(`${await version()}\n`);
-    return 0;
-  }
-  const command = commandFor(parsed.command);
-  if (parsed.help || !parsed.command) {
-    process.stdout.write(command ? `${command.usage}\n` : mainHelp(await version()));
-    return parsed.help && (command || !parsed.command) ? 0 : EXIT_USAGE;
-  }
-  if (!command) {
-    process.stderr.write(`dbus-mcp: unknown command '${parsed.command}'; see dbus-mcp --help\n`);
-    return EXIT_USAGE;
-  }
-
-  const invocation: Invocation = {
-    command: parsed.command,
-    args: parsed.args,
-    flags: parsed.flags,
-    configFile: parsed.configFile,
-    env: process.env,
-    programPath: process.argv[1] as string,
-  };
-  let ctx: CommandContext | undefined;
-  try {
-    if (command.context === 'bare') return (await (await command.load())(invocation)) ?? 0;
-    const { createContext } = await import('./commands/context.js');
-    const made = createContext(invocation, {
-      tolerant: command.context === 'tolerant',
-      ...(command.defaults ? { defaults: command.defaults } : {}),
-    });
-    if ('exit' in made) return made.exit;
-    ctx = made.ctx;
-    return (await (await command.load())(ctx)) ?? 0;
-  } catch (e) {
-    if (!(e instanceof AppError)) ctx?.log.fatal({ err: e }, 'unexpected failure');
-    process.stderr.write(`dbus-mcp ${parsed.command}: ${errorMessage(e)}\n`);
-    return exitCodeOf(e);
-  }
-}
-
-main(process.argv.slice(2)).then(
+// The `dbus-mcp` program (src/cli/run.ts does the work; the worker snapshot runs the same code).
+runCli(process.argv.slice(2)).then(
   (code) => {
     // Long-running commands (serve, stdio, connect, worker) keep the loop alive themselves and
     // resolve only when done; set the exit code and let pending writes drain.

@@ -132,7 +132,7 @@ if (process.argv[2] === 'child') {
  * child over the JSON IPC channel answering at once, and back — as the floor of the two hops.
  */
 export async function relayFloor(n: number, warmup: number): Promise<Summary> {
-  const dir = tempDir('dbus-mcp-bench-relay-');
+  const dir = tempDir('bench-relay');
   const script = join(dir, 'relay.cjs');
   const socketPath = join(dir, 'relay.sock');
   writeFileSync(script, RELAY);

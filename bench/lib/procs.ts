@@ -1,10 +1,13 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import dbus, { Message, Variant } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
+import { stopChild } from '../../test/support/processes.js';
+import { makeTempDir } from '../../test/support/temp.js';
+
+export { stopChild } from '../../test/support/processes.js';
 
 /**
  * Processes the bench starts: a private dbus-daemon, Python services, the supervisor. This is a
@@ -27,8 +30,9 @@ export function track(child: ChildProcess): ChildProcess {
   return child;
 }
 
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+/** A fresh `dbus-mcp-<name>-XXXXXX` temp dir, removed by `cleanup()`. */
+export function tempDir(name: string): string {
+  const dir = makeTempDir(name);
   dirs.add(dir);
   return dir;
 }
@@ -39,16 +43,6 @@ export function onCleanup(task: () => Promise<void> | void): void {
 
 export function spawnTracked(file: string, args: string[], options: SpawnOptions): ChildProcess {
   return track(spawn(file, args, options));
-}
-
-/** SIGTERM, then SIGKILL after `graceMs`; resolves once it has exited. */
-export async function stopChild(child: ChildProcess, graceMs = 3000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(timer);
 }
 
 export async function cleanup(): Promise<void> {
@@ -86,7 +80,7 @@ export interface Bus {
 
 /** A private session bus (test/fixtures/session-bus.conf: everything allowed, Debug.Stats on). */
 export async function startBus(): Promise<Bus> {
-  const dir = tempDir('dbus-mcp-bench-bus-');
+  const dir = tempDir('bench-bus');
   const address = `unix:path=${join(dir, 'bus')}`;
   const child = spawnTracked(
     'dbus-daemon',

@@ -7,6 +7,7 @@ import { RpcClient } from './rpc.js';
 import type { Supervisor } from './serve.js';
 import { waitFor } from './serve.js';
 import type { Summary } from './stats.js';
+import { atRest } from './startup.js';
 import { msSince, pssMiB, round, rssMiB, summarize, throughput, timeSequential, ussMiB } from './stats.js';
 
 /** Each figure of bench/README.md, measured by one function here; run.ts orders and prints them. */
@@ -179,6 +180,14 @@ export async function crashRecovery(
 
 export interface MemoryFigure {
   clients: number;
+  /**
+   * `steady`: each client connected once the spare pool was at rest (clients arriving over time,
+   * each finding a booted spare); `burst`: all of them at the same moment (their workers forked
+   * then, most from the worker snapshot).
+   */
+  arrival: 'steady' | 'burst';
+  /** Spare workers alive while the clients idled (the pool keeps none a client could not use). */
+  spares: number;
   /** Medians over the `clients` workers, each attached, 50 calls served, then idle (3 s). */
   idleWorkerPssMiB: number;
   idleWorkerUssMiB: number;
@@ -204,12 +213,32 @@ const median = (xs: number[]): number => summarize(xs).p50;
  * (7) Memory with `clients` clients connected for real (default 16, MAX_CLIENTS): PSS/USS/RSS of
  * the idle workers, the spare, the supervisor, and a bare `node -e` process for comparison.
  */
-export async function memory(sv: Supervisor, clients = 16, idleMs = 3000): Promise<MemoryFigure> {
+export async function memory(
+  sv: Supervisor,
+  clients = 16,
+  idleMs = 3000,
+  arrival: MemoryFigure['arrival'] = 'steady',
+): Promise<MemoryFigure> {
   const conns: RpcClient[] = [];
   try {
-    for (let i = 0; i < clients; i++) conns.push(await initializedClient(sv));
+    if (arrival === 'burst') {
+      conns.push(...(await Promise.all(Array.from({ length: clients }, () => initializedClient(sv)))));
+    } else {
+      for (let i = 0; i < clients; i++) {
+        await atRest(sv, undefined, { clients: i });
+        conns.push(await initializedClient(sv));
+      }
+    }
     for (const c of conns) for (let i = 0; i < 50; i++) await c.callTool('get_property', GET_PROPERTY_ARGS);
-    const st = await sv.sparesIdle(1, 30_000);
+    // Whatever spares the pool keeps with this many clients, booted (none past MAX_CLIENTS).
+    const st = await waitFor(
+      'the spare pool settled',
+      async () => {
+        const s = await sv.status();
+        return s.spareWorkers.every((w) => w.state === 'idle') ? s : undefined;
+      },
+      30_000,
+    );
     await new Promise((r) => setTimeout(r, idleMs));
     const workers = st.clients.map((c) => c.workerPid).filter((p): p is number => p !== null);
     if (workers.length !== clients) throw new Error(`${workers.length} workers for ${clients} clients`);
@@ -219,10 +248,12 @@ export async function memory(sv: Supervisor, clients = 16, idleMs = 3000): Promi
     const all = [sv.pid, ...workers, ...spares];
     const out: MemoryFigure = {
       clients,
+      arrival,
+      spares: spares.length,
       idleWorkerPssMiB: median(workers.map(pssMiB)),
       idleWorkerUssMiB: median(workers.map(ussMiB)),
       idleWorkerRssMiB: median(workers.map(rssMiB)),
-      spareWorkerPssMiB: median(spares.map(pssMiB)),
+      spareWorkerPssMiB: spares.length > 0 ? median(spares.map(pssMiB)) : NaN,
       supervisorPssMiB: pssMiB(sv.pid),
       supervisorUssMiB: ussMiB(sv.pid),
       bareNodePssMiB: pssMiB(bare.pid ?? -1),

@@ -4,6 +4,7 @@ import net from 'node:net';
 import { join } from 'node:path';
 import type { StatusDocument } from '../../src/shared/status.js';
 import { ROOT, spawnTracked, stopChild, tempDir } from './procs.js';
+import { waitFor as waitForProbe } from '../../test/support/wait.js';
 
 /** The built program; DBUS_MCP_PROGRAM points the bench at another build (before/after comparisons). */
 export const PROGRAM = process.env.DBUS_MCP_PROGRAM || join(ROOT, 'dist', 'dbus-mcp.mjs');
@@ -16,7 +17,11 @@ export interface Supervisor {
   socketPath: string;
   logs: LogLine[];
   status(): Promise<StatusDocument>;
-  /** Resolves once every spare worker has booted (state idle) and there are `n` of them. */
+  /**
+   * Resolves once every spare worker has booted (state idle) and there are as many as the pool
+   * wants now (`spares.target`: SPARE_WORKERS, more for a while after a burst; `n` from a server
+   * that does not say).
+   */
   sparesIdle(n: number, ms?: number): Promise<StatusDocument>;
   stop(): Promise<void>;
 }
@@ -26,7 +31,7 @@ export interface Supervisor {
  * buses), with an empty config file so /etc and ~ are ignored, and waits for its `listening` log.
  */
 export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv = {}): Promise<Supervisor> {
-  const dir = tempDir('dbus-mcp-bench-sv-');
+  const dir = tempDir('bench-sv');
   const socketPath = join(dir, 'dbus-mcp.sock');
   const configFile = join(dir, 'config');
   writeFileSync(configFile, '');
@@ -70,37 +75,45 @@ export async function startSupervisor(busAddress: string, env: NodeJS.ProcessEnv
     socketPath,
     logs,
     status,
-    sparesIdle: (n, ms = 15_000) =>
-      waitFor(
+    sparesIdle: (n, ms = 60_000) => {
+      let last: StatusDocument | undefined;
+      return waitFor(
         `${n} idle spare(s)`,
         async () => {
           const st = await status();
-          return st.spareWorkers.length === n && st.spareWorkers.every((s) => s.state === 'idle')
+          last = st;
+          const want = st.spares?.target ?? n;
+          return st.spareWorkers.length === want && st.spareWorkers.every((s) => s.state === 'idle')
             ? st
             : undefined;
         },
         ms,
         proc,
-      ),
+      ).catch((err: unknown) => {
+        // What the pool looked like last, for whoever reads the failure.
+        const seen = last && {
+          spares: last.spares,
+          spareWorkers: last.spareWorkers,
+          clients: last.clients.length,
+        };
+        throw new Error(
+          `${err instanceof Error ? err.message : String(err)}; last seen ${JSON.stringify(seen)}`,
+        );
+      });
+    },
     stop: () => stopChild(proc, 8000),
   };
 }
 
-export async function waitFor<T>(
+/** test/support's waitFor, polling every 10 ms and failing at once when `proc` (the supervisor) exits. */
+export function waitFor<T>(
   what: string,
   probe: () => T | undefined | Promise<T | undefined>,
   ms: number,
   proc?: ChildProcess,
 ): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (proc && proc.exitCode !== null)
-      throw new Error(`supervisor exited (${proc.exitCode}) waiting for ${what}`);
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  const abort = () => (proc && proc.exitCode !== null ? `supervisor exited (${proc.exitCode})` : undefined);
+  return waitForProbe(what, probe, { ms, intervalMs: 10, abort });
 }
 
 /** The status document from `<socket>.ctl`. */

@@ -5,10 +5,12 @@ import { defaultConfigFiles, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
 import { programVersion } from '../shared/version.js';
+import { machineBootSlots } from '../supervisor/boot-slots.js';
 import { startControlServer } from '../supervisor/control-socket.js';
 import { isSocketActivated, openListener } from '../supervisor/listener.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
-import { WorkerHandle } from '../supervisor/worker-handle.js';
+import { WorkerHandle, workerExecArgv } from '../supervisor/worker-handle.js';
+import { WorkerSnapshots, snapshotCacheDir, snapshotScript } from '../supervisor/worker-snapshot.js';
 // The rule-file format is the worker's; the supervisor checks it through the worker's own loader,
 // injected here (the composition root), so src/supervisor never imports src/worker.
 import { loadRules } from '../worker/policy/index.js';
@@ -94,6 +96,12 @@ export async function runServe(ctx: CommandContext): Promise<number> {
   }
   const startedAt = Date.now();
   const listener = await openListener(config, ctx.env, log);
+  const snapshots = new WorkerSnapshots({
+    scriptPath: snapshotScript(ctx.programPath),
+    cacheDir: () => snapshotCacheDir(ctx.env),
+    nodePath: process.execPath,
+    log: log.child({ component: 'snapshot' }),
+  });
   const supervisor = createSupervisor({
     config,
     ...(fault ? { startError: fault } : {}),
@@ -107,7 +115,8 @@ export async function runServe(ctx: CommandContext): Promise<number> {
       loadRules(next, ctx.env);
       return next;
     },
-    forkWorker: (workerConfig, { spare, boot }) => {
+    bootSlots: machineBootSlots(),
+    forkWorker: (workerConfig, { spare, boot, snapshotBlob, start = true }) => {
       const worker = new WorkerHandle({
         programPath: ctx.programPath,
         config: workerConfig,
@@ -115,9 +124,22 @@ export async function runServe(ctx: CommandContext): Promise<number> {
         log: log.child({ component: 'worker' }),
         spare,
         boot,
+        ...(snapshotBlob ? { snapshotBlob } : {}),
       });
-      worker.start();
+      if (start) worker.start();
       return worker;
+    },
+    snapshots: {
+      blobFor: (c) => (c.WORKER_SNAPSHOT === 'on' ? snapshots.blobFor(workerExecArgv(c)) : undefined),
+      build: (c) => {
+        if (c.WORKER_SNAPSHOT === 'on') snapshots.build(workerExecArgv(c));
+      },
+      failed: (blob, reason) => snapshots.failed(blob, reason),
+      describe: (c) =>
+        c.WORKER_SNAPSHOT === 'on'
+          ? snapshots.describe(workerExecArgv(c))
+          : { state: 'off', detail: 'WORKER_SNAPSHOT=off' },
+      stop: () => snapshots.stop(),
     },
   });
   let control: { close(): Promise<void> };

@@ -77,6 +77,12 @@ export function formatStatus(doc: StatusDocument): string {
   const spares = doc.spareWorkers.map((w) => `${w.pid} (${w.state})`);
   const suspended = doc.spares?.suspended ? ' (suspended: they did not boot)' : '';
   lines.push(`spare workers: ${spares.length}${spares.length ? ` — ${spares.join(', ')}` : ''}${suspended}`);
+  if (doc.workerSnapshot) {
+    const w = doc.workerSnapshot;
+    lines.push(
+      `worker snapshot: ${w.state}${w.file ? ` (${w.file})` : ''}${w.detail ? `: ${w.detail}` : ''}`,
+    );
+  }
   if (doc.bootDeadline) {
     const d = doc.bootDeadline;
     lines.push(

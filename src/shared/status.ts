@@ -26,6 +26,17 @@ export type SessionStatus = z.infer<typeof sessionStatusSchema>;
 
 export const spareStatusSchema = z.object({ pid: z.number(), state: z.string(), since: z.string() });
 
+/**
+ * The worker snapshot for the current worker flags (cold workers start from it): `ready` (`file`),
+ * `building`, `missing` (built on the next cold fork), `failed` or `off` (`detail` says why).
+ */
+export const workerSnapshotStatusSchema = z.object({
+  state: z.enum(['off', 'missing', 'building', 'ready', 'failed']),
+  detail: z.string().optional(),
+  file: z.string().optional(),
+});
+export type WorkerSnapshotStatus = z.infer<typeof workerSnapshotStatusSchema>;
+
 export const statusDocumentSchema = z.object({
   pid: z.number(),
   version: z.string(),
@@ -54,7 +65,15 @@ export const statusDocumentSchema = z.object({
       slowestBootMs: z.number().nullable(),
     })
     .optional(),
-  spares: z.object({ failures: z.number(), suspended: z.boolean() }).optional(),
+  spares: z
+    .object({
+      failures: z.number(),
+      suspended: z.boolean(),
+      /** Spares the pool keeps now: SPARE_WORKERS, more for a while after a burst, fewer near MAX_CLIENTS. */
+      target: z.number().optional(),
+    })
+    .optional(),
+  workerSnapshot: workerSnapshotStatusSchema.optional(),
 });
 export type StatusDocument = z.infer<typeof statusDocumentSchema>;
 

@@ -7,14 +7,40 @@ export const MAX_SPARE_BOOT_FAILURES = 5;
 /** The refill delay after the n-th failure in a row: BASE × 2^(n-1), at most MAX. */
 export const SPARE_RETRY_BASE_MS = 1000;
 export const SPARE_RETRY_MAX_MS = 30_000;
+/**
+ * A client that finds no booted spare is a burst: for this long after the last such miss the pool
+ * keeps one more spare per miss (at most BURST_EXTRA_MAX more), forked `fast`, then shrinks back
+ * to its size of `lean` spares.
+ */
+export const BURST_WINDOW_MS = 30_000;
+export const BURST_EXTRA_MAX = 4;
+
+/**
+ * How a spare is started: `lean` loads the program (the least memory), `fast` starts from the
+ * worker snapshot when there is one (booted in a fraction of the time and CPU, ~9 MiB more for its life).
+ */
+export type SpareKind = 'lean' | 'fast';
 
 export interface SparePoolOptions {
-  /** How many spares to keep (SPARE_WORKERS; read on each refill so SIGHUP can change it). */
+  /** How many spares to keep at rest (SPARE_WORKERS; read on each refill so SIGHUP can change it). */
   size: () => number;
-  fork: () => WorkerLike;
+  /**
+   * How many more clients could connect now (MAX_CLIENTS − connected clients): the pool keeps no
+   * spare beyond it, since no client could take one.
+   */
+  capacity?: () => number;
+  fork: (kind: SpareKind) => WorkerLike;
   log: Logger;
   /** Why spares may not boot on this machine (CPU quota, the keys to change), for the warning. */
   explainFailure?: () => string;
+  /**
+   * True when a fresh fork serves a client sooner than a spare of this kind that is still booting
+   * (a worker snapshot is ready, and the fork would not wait for a boot slot): `take()` then
+   * leaves that spare to boot.
+   */
+  freshForkIsFaster?: (kind: SpareKind) => boolean;
+  /** True while a client waits for a worker forked for it: refills wait, so it gets the CPU. */
+  clientsWaiting?: () => boolean;
 }
 
 export interface SparePoolHealth {
@@ -25,44 +51,90 @@ export interface SparePoolHealth {
   lastError: string | undefined;
   /** The warning operators see in the journal and in `dbus-mcp status`, while spares fail. */
   warning: string | undefined;
+  /** Spares the pool keeps now (its size, more after a burst, fewer near MAX_CLIENTS). */
+  target: number;
 }
 
 /**
  * Workers forked ahead of clients, so a new client does not wait for Node and the SDK to load.
- * A spare that is taken is replaced at once. A spare that fails to boot (exits first, or misses
- * its boot deadline) makes the pool back off: the next fork waits 1, 2, 4, 8 s …, and after
- * MAX_SPARE_BOOT_FAILURES failures in a row the pool stops forking and says why, so a machine
- * too slow for the deadline is not kept busy with forks its clients need the CPU for. It resumes
- * on `resume()`: a reload, or a worker that did boot (the machine can, after all).
+ *
+ * A spare that is taken is replaced at once — unless a client is waiting for a worker forked for
+ * it: the refill then waits until that worker has booted, so the two do not share the CPU. A client
+ * that finds no booted spare (a burst: a host opening its servers together) makes the pool keep one
+ * more spare per such client for BURST_WINDOW_MS, at most BURST_EXTRA_MAX more (none when the size
+ * is 0: SPARE_WORKERS=0 means no spares), forked together and `fast` (a burst needs spares soon);
+ * at rest they are `lean`: a worker started from the snapshot holds ~8 MiB more for its whole life
+ * (bench/README.md, "Start-up"), and a spare may wait for its client long. Once the burst window
+ * has passed the extra spares are stopped and the fast ones replaced by lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
+ *
+ * A spare that fails to boot (exits first, or misses its boot deadline) makes the pool back off:
+ * the next fork waits 1, 2, 4, 8 s …, and after MAX_SPARE_BOOT_FAILURES failures in a row the pool
+ * stops forking and says why, so a machine too slow for the deadline is not kept busy with forks
+ * its clients need the CPU for. It resumes on `resume()`: a reload, or a worker that did boot.
  */
 export class SparePool {
-  private readonly spares = new Set<WorkerLike>();
+  /** The spares and how each was started. */
+  private readonly spares = new Map<WorkerLike, SpareKind>();
   private failures = 0;
   private suspended = false;
   private lastError: string | undefined;
   private stopped = false;
   private refillTimer: NodeJS.Timeout | undefined;
+  /** When the clients that found no booted spare did, within the burst window. */
+  private misses: number[] = [];
+  private burstTimer: NodeJS.Timeout | undefined;
 
   constructor(private readonly options: SparePoolOptions) {}
 
-  /** Forks spares up to the configured size (and stops extra ones when the size shrank). */
-  fill(): void {
-    if (this.stopped || this.refillTimer || this.suspended) return;
+  /** The number of spares to keep now. */
+  target(): number {
     const size = this.options.size();
-    for (const extra of [...this.spares].slice(size)) {
-      this.spares.delete(extra);
-      void extra.stop();
-    }
-    while (this.spares.size < size && !this.refillTimer && !this.suspended) this.spawn();
+    // SPARE_WORKERS=0 is an operator's choice (memory): no spares, bursts or not.
+    const wanted = size === 0 ? 0 : size + Math.min(this.recentMisses(), BURST_EXTRA_MAX);
+    return Math.max(0, Math.min(wanted, this.options.capacity?.() ?? wanted));
   }
 
-  /** A spare, removed from the pool (the caller adopts it), or undefined. Booted ones first. */
+  /**
+   * Forks spares up to the target (all at once), and stops spares beyond it (booting ones first).
+   * At rest, fast spares are replaced by lean ones. Refills wait while a client waits for a worker
+   * forked for it; call again once it booted.
+   */
+  fill(): void {
+    if (this.stopped || this.refillTimer || this.suspended) return;
+    const target = this.target();
+    const bursting = this.recentMisses() > 0;
+    // What goes first when there are too many: spares still booting, then fast ones.
+    const rank = (w: WorkerLike) => (w.state === 'idle' ? 1 : 0) + (this.spares.get(w) === 'lean' ? 2 : 0);
+    const surplus = [...this.spares.keys()]
+      .sort((a, b) => rank(a) - rank(b))
+      .slice(0, Math.max(0, this.spares.size - target));
+    if (!bursting) {
+      for (const [worker, kind] of this.spares)
+        if (kind === 'fast' && !surplus.includes(worker)) surplus.push(worker);
+    }
+    for (const worker of surplus) {
+      this.spares.delete(worker);
+      void worker.stop();
+    }
+    if (this.options.clientsWaiting?.()) return;
+    while (this.spares.size < target && !this.refillTimer && !this.suspended)
+      this.spawn(bursting ? 'fast' : 'lean');
+  }
+
+  /**
+   * A spare, removed from the pool (the caller adopts it), or undefined. Booted ones first; one
+   * still booting only when a fresh fork would not be faster. Finding none booted counts as a burst.
+   */
   take(): WorkerLike | undefined {
-    const chosen = [...this.spares].find((w) => w.state === 'idle') ?? [...this.spares][0];
+    const spares = [...this.spares.keys()];
+    const idle = spares.find((w) => w.state === 'idle');
+    if (!idle) this.recordMiss();
+    const chosen =
+      idle ?? spares.find((w) => !this.options.freshForkIsFaster?.(this.spares.get(w) ?? 'lean'));
+    setImmediate(() => this.fill());
     if (!chosen) return undefined;
     this.spares.delete(chosen);
     chosen.adopt({});
-    setImmediate(() => this.fill());
     return chosen;
   }
 
@@ -79,7 +151,7 @@ export class SparePool {
   }
 
   list(): Array<{ pid: number; state: string; since: string }> {
-    return [...this.spares].map((w) => ({
+    return [...this.spares.keys()].map((w) => ({
       pid: w.pid,
       state: w.state,
       since: new Date(w.startedAt).toISOString(),
@@ -92,15 +164,35 @@ export class SparePool {
       suspended: this.suspended,
       lastError: this.lastError,
       warning: this.failures === 0 ? undefined : this.warning(),
+      target: this.target(),
     };
   }
 
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.refillTimer);
-    const all = [...this.spares];
+    clearTimeout(this.burstTimer);
+    const all = [...this.spares.keys()];
     this.spares.clear();
     await Promise.allSettled(all.map((w) => w.stop()));
+  }
+
+  private recentMisses(): number {
+    const now = Date.now();
+    this.misses = this.misses.filter((at) => now - at < BURST_WINDOW_MS);
+    return this.misses.length;
+  }
+
+  private recordMiss(): void {
+    this.misses.push(Date.now());
+    // Once the window after the last miss has passed, the target drops back and fill() stops the
+    // extra spares and replaces the fast ones.
+    clearTimeout(this.burstTimer);
+    this.burstTimer = setTimeout(() => {
+      this.burstTimer = undefined;
+      this.fill();
+    }, BURST_WINDOW_MS);
+    this.burstTimer.unref();
   }
 
   private warning(): string {
@@ -114,17 +206,17 @@ export class SparePool {
     );
   }
 
-  private spawn(): void {
+  private spawn(kind: SpareKind): void {
     let worker: WorkerLike;
     try {
-      worker = this.options.fork();
+      worker = this.options.fork(kind);
     } catch (err) {
       this.options.log.error({ err }, 'cannot fork a spare worker');
       this.bootFailed(err instanceof Error ? err.message : String(err));
       return;
     }
     const log = this.options.log.child({ workerPid: worker.pid });
-    this.spares.add(worker);
+    this.spares.set(worker, kind);
     // A missed boot deadline is known (and says more) before the kill's exit arrives.
     let deadlineMissed: string | undefined;
     worker.adopt({

@@ -4,16 +4,19 @@ import type { Config } from '../shared/config.js';
 import type { AppError } from '../shared/errors.js';
 import { errorData, isAppError } from '../shared/errors.js';
 import type { Logger } from '../shared/logger.js';
-import type { StatusDocument } from '../shared/status.js';
+import type { StatusDocument, WorkerSnapshotStatus } from '../shared/status.js';
 import { BootDeadline } from './boot-deadline.js';
+import { BootSlots } from './boot-slots.js';
 import { ClientSession } from './client-session.js';
 import { explainSlowBoot } from './cpu-quota.js';
 import { SERVER_BUSY, errorResponse } from './framing.js';
 import type { Listener } from './listener.js';
 import type { StartFault } from './refusal.js';
 import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
+import type { SpareKind } from './spare-pool.js';
 import { SparePool } from './spare-pool.js';
-import type { BootBudget, BootDeadlineMissed, WorkerLike } from './worker.js';
+import type { BootBudget, BootDeadlineMissed, WorkerExitedEarly, WorkerLike } from './worker.js';
+import { EXIT_SNAPSHOT_UNUSABLE } from './worker.js';
 import { STOP_STEP_MS } from './worker-handle.js';
 
 /** Draining: sessions and workers get this long in total before whatever is left is abandoned. */
@@ -38,9 +41,38 @@ export interface SupervisorDeps {
    * (rule files): throws AppError when it is not usable.
    */
   reloadConfig: () => Config;
-  /** A new, started worker process; a spare warms up before it reports `booted`. */
-  forkWorker: (config: Config, options: { spare: boolean; boot: BootBudget }) => WorkerLike;
+  /**
+   * A new worker, its process forked now — or, with `start: false`, once the supervisor calls
+   * `start()` (state `created` until then). A spare warms up before it reports `booted`. With
+   * `snapshotBlob` it starts from that worker snapshot.
+   */
+  forkWorker: (
+    config: Config,
+    options: { spare: boolean; boot: BootBudget; snapshotBlob?: string; start?: boolean },
+  ) => WorkerLike;
+  /** How many workers clients wait for may boot at once (boot-slots.ts); default: no bound. */
+  bootSlots?: number;
+  /** Worker snapshots (worker-snapshot.ts): what workers that must be quick start from. */
+  snapshots?: SnapshotSource;
 }
+
+/** The part of WorkerSnapshots the supervisor uses (tests pass fakes). */
+export interface SnapshotSource {
+  /** The blob for workers of this configuration, when one is ready. */
+  blobFor(config: Config): string | undefined;
+  /** Builds the blob for this configuration if there is none (in the background; idempotent). */
+  build(config: Config): void;
+  /** A worker forked from `blob` ended before its first boot stage. */
+  failed(blob: string, reason: string): void;
+  describe(config: Config): WorkerSnapshotStatus;
+  stop(): void;
+}
+
+/**
+ * Why a worker is forked: `lean` and `fast` spares (spare-pool.ts), or `client` — one a client is
+ * waiting for. Fast spares and client workers start from the worker snapshot when there is one.
+ */
+type ForkKind = SpareKind | 'client';
 
 export interface Supervisor {
   /** Forks the spare workers (unless refusing); call once the process is ready to serve. */
@@ -83,32 +115,97 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     supervisorStartupMs: deps.supervisorStartupMs ?? process.uptime() * 1000,
   });
   const explainStartFailure = () => explainSlowBoot(bootDeadline.budget());
+  /** Workers that clients wait for and that have not booted yet: refills and snapshot builds wait. */
+  const awaited = new Set<WorkerLike>();
+  let spareBooting = 0;
+  const bootSlots = new BootSlots(deps.bootSlots ?? Number.POSITIVE_INFINITY);
+  /** Nothing is booting: the moment for work nobody waits for (a worker snapshot build). */
+  const whenQuiet = (): void => {
+    if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving') deps.snapshots?.build(config);
+  };
 
-  const fork = (spare: boolean): WorkerLike => {
+  /**
+   * The worker snapshot, for workers that must be quick, while fewer than half of MAX_CLIENTS are
+   * connected: a worker from it holds ~9 MiB more for its life (bench/README.md, "Start-up"), so
+   * near MAX_CLIENTS workers load the program and the service stays within its memory limit.
+   */
+  const quickBlob = (): string | undefined =>
+    sessions.size < config.MAX_CLIENTS / 2 ? deps.snapshots?.blobFor(config) : undefined;
+
+  const fork = (kind: ForkKind): WorkerLike => {
     const boot = bootDeadline.budget();
-    const worker = deps.forkWorker(config, { spare, boot });
-    worker.whenBooted().then(
-      () => {
-        bootDeadline.recordBoot(Date.now() - worker.startedAt);
-        // This machine can boot workers after all: spares that gave up may try again.
-        if (!spare) pool.resume();
-      },
-      (err: unknown) => {
-        const missed = isAppError(err) ? (err.details as BootDeadlineMissed | undefined) : undefined;
-        if (missed?.cause === 'boot-deadline' && missed.deadline === 'no-progress') {
-          bootDeadline.recordStall(boot.stallMs);
-          log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
-        }
-      },
-    );
+    const spare = kind !== 'client';
+    const snapshotBlob = kind === 'lean' ? undefined : quickBlob();
+    const worker = deps.forkWorker(config, {
+      spare,
+      boot,
+      ...(snapshotBlob ? { snapshotBlob } : {}),
+      // A client's worker boots in its turn: a burst of them would share the CPUs and all be late.
+      ...(spare ? {} : { start: false }),
+    });
+    if (spare) spareBooting++;
+    else bootSlots.start(worker);
+    worker
+      .whenBooted()
+      .then(
+        () => {
+          bootDeadline.recordBoot(Date.now() - worker.startedAt);
+          // This machine can boot workers after all: spares that gave up may try again.
+          if (!spare) pool.resume();
+        },
+        (err: unknown) => {
+          const missed = isAppError(err) ? (err.details as BootDeadlineMissed | undefined) : undefined;
+          if (missed?.cause === 'boot-deadline' && missed.deadline === 'no-progress') {
+            bootDeadline.recordStall(boot.stallMs);
+            log.warn({ stallMs: bootDeadline.stallMs() }, 'boot deadline raised');
+          }
+          // Node refuses a snapshot it cannot use before any code of ours runs: with its own exit
+          // code (another node, other flags, no file), or it aborts (a damaged file).
+          const exited = isAppError(err) ? (err.details as WorkerExitedEarly | undefined) : undefined;
+          const refused =
+            exited?.cause === 'exited' &&
+            exited.stage === 'forked' &&
+            (exited.code === EXIT_SNAPSHOT_UNUSABLE || exited.signal === 'SIGABRT');
+          if (snapshotBlob && refused) {
+            deps.snapshots?.failed(snapshotBlob, err instanceof Error ? err.message : String(err));
+          }
+        },
+      )
+      .finally(() => {
+        if (spare) spareBooting--;
+        whenQuiet();
+      });
+    return worker;
+  };
+
+  /** A worker for a client: a booted spare, else a new one; until it booted, refills wait. */
+  const acquireWorker = (): WorkerLike => {
+    const worker = pool.take() ?? fork('client');
+    if (worker.state === 'booting' || worker.state === 'created') {
+      awaited.add(worker);
+      void worker
+        .whenBooted()
+        .catch(() => {})
+        .finally(() => {
+          awaited.delete(worker);
+          if (phase.name === 'serving') pool.fill();
+          whenQuiet();
+        });
+    }
     return worker;
   };
 
   const pool = new SparePool({
     size: () => config.SPARE_WORKERS,
-    fork: () => fork(true),
+    // A spare no client could take (MAX_CLIENTS connected) is memory for nothing.
+    capacity: () => config.MAX_CLIENTS - sessions.size,
+    fork: (kind) => fork(kind),
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,
+    // A snapshot fork beats a lean spare (loading the program), and a fast one when it need not
+    // wait for a boot slot.
+    freshForkIsFaster: (kind) => (kind === 'lean' || bootSlots.free()) && quickBlob() !== undefined,
+    clientsWaiting: () => awaited.size > 0,
   });
 
   const refuseBusy = (socket: Socket): void => {
@@ -142,8 +239,11 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       socket,
       config: () => config,
       log,
-      acquireWorker: () => pool.take() ?? fork(false),
-      onClosed: (s) => sessions.delete(s.id),
+      acquireWorker,
+      onClosed: (s) => {
+        sessions.delete(s.id);
+        if (phase.name === 'serving') pool.fill();
+      },
       takeServiceToken: (bucket) => serviceBuckets.take(bucket),
       explainStartFailure,
     });
@@ -174,6 +274,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     for (const session of sessions.values()) session.pushConfig(next);
     pool.resume();
     pool.fill();
+    whenQuiet();
     log.info(
       { safetyLevel: next.SAFETY_LEVEL, clients: sessions.size },
       wasRefusing ? 'configuration fixed; serving' : 'configuration reloaded',
@@ -191,6 +292,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       const closing = [
         closingListener,
         pool.stop(),
+        Promise.resolve(deps.snapshots?.stop()),
         ...[...sessions.values()].map((s) =>
           s.close('server shutting down', { failInFlight: 'server is shutting down' }),
         ),
@@ -233,7 +335,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       ...(error ? { error } : {}),
       warnings,
       bootDeadline: bootDeadline.describe(),
-      spares: { failures: spares.failures, suspended: spares.suspended },
+      spares: { failures: spares.failures, suspended: spares.suspended, target: spares.target },
+      ...(deps.snapshots ? { workerSnapshot: deps.snapshots.describe(config) } : {}),
     };
   };
 
@@ -245,7 +348,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       );
       return;
     }
-    pool.fill();
+    // After the next poll of the listener: a connection already queued (socket activation: the
+    // one that started us) is accepted first, and its worker does not share the CPU with a spare.
+    setImmediate(() => {
+      if (phase.name !== 'serving') return;
+      pool.fill();
+      whenQuiet();
+    });
   };
 
   return { start, accept, reload, drain, status };

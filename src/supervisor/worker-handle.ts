@@ -1,3 +1,4 @@
+// Over 300 lines: one class, the life of one worker process (fork, boot stages, IPC, stop in steps), by its transition table.
 import type { ForkOptions } from 'node:child_process';
 import type { Config } from '../shared/config.js';
 import { configToText } from '../shared/config.js';
@@ -13,6 +14,7 @@ import type {
   BootBudget,
   BootDeadlineMissed,
   WorkerExit,
+  WorkerExitedEarly,
   WorkerLike,
   WorkerOwner,
   WorkerProcess,
@@ -21,7 +23,7 @@ import type {
 } from './worker.js';
 import { describeExit } from './worker.js';
 
-export { workerEnv } from './worker-process.js';
+export { workerEnv, workerExecArgv } from './worker-process.js';
 
 /** Each stop step (shutdown message, then SIGTERM) gets this long before the next one. */
 export const STOP_STEP_MS = 2000;
@@ -48,6 +50,8 @@ export interface WorkerHandleOptions {
   boot: BootBudget;
   /** Forked ahead of a client (a spare): it warms up before reporting `booted` (worker/warm-up.ts). */
   spare?: boolean;
+  /** Start from this worker snapshot (worker-snapshot.ts) instead of loading the program. */
+  snapshotBlob?: string;
   /** Starts the process; default `child_process.fork`. */
   spawn?: (programPath: string, args: string[], options: ForkOptions) => WorkerProcess;
 }
@@ -63,10 +67,10 @@ export interface WorkerHandleOptions {
  * completes.
  */
 export class WorkerHandle implements WorkerLike {
-  readonly startedAt = Date.now();
   intentionalStop = false;
   stats: WorkerStats | undefined;
 
+  #startedAt = Date.now();
   #state: WorkerState = 'created';
   #child: WorkerProcess | undefined;
   #pid = -1;
@@ -93,6 +97,10 @@ export class WorkerHandle implements WorkerLike {
     this.#exited = deferred();
   }
 
+  get startedAt(): number {
+    return this.#startedAt;
+  }
+
   get pid(): number {
     return this.#pid;
   }
@@ -108,6 +116,7 @@ export class WorkerHandle implements WorkerLike {
   /** Forks the process and arms the boot deadline. Once only. */
   start(): void {
     if (!this.#transition('booting')) throw new Error(`worker already started (${this.#state})`);
+    this.#startedAt = Date.now();
     const child = forkWorkerProcess(this.options);
     this.#child = child;
     this.#pid = child.pid ?? -1;
@@ -219,7 +228,9 @@ export class WorkerHandle implements WorkerLike {
       this.#clearTimers();
       const failure =
         this.#bootFailure ??
-        new AppError('WORKER_START_FAILED', `worker ${this.#pid} exited (${describeExit(code, signal)})`);
+        new AppError('WORKER_START_FAILED', `worker ${this.#pid} exited (${describeExit(code, signal)})`, {
+          details: { cause: 'exited', code, signal, stage: this.#bootStage } satisfies WorkerExitedEarly,
+        });
       this.#booted.reject(failure);
       this.#settleWaiters(failure);
       const exit: WorkerExit = {

@@ -21,27 +21,39 @@ export function workerEnv(env: NodeJS.ProcessEnv, config: Config): NodeJS.Proces
 const defaultSpawn = (programPath: string, args: string[], options: ForkOptions): WorkerProcess =>
   fork(programPath, args, options) as WorkerProcess;
 
-/** Forks `dbus-mcp worker` (`--spare` ahead of a client) with the worker's V8 flags and environment. */
+/**
+ * The V8 flags of every worker. A worker snapshot is built with exactly these (node refuses a
+ * snapshot built with other V8 flags), so they are also part of its name (worker-snapshot.ts).
+ */
+export function workerExecArgv(config: Config): string[] {
+  // Small-heap flags (bench/README.md, "Memory"): a small young generation and no V8 background
+  // threads cut an idle worker's private memory by more than half, latency unchanged. A quarter
+  // of V8's default interrupt budget reaches optimised code sooner (bench/README.md, "Warm-up").
+  return [
+    `--max-old-space-size=${config.WORKER_MAX_MEMORY_MB}`,
+    '--max-semi-space-size=1',
+    '--single-threaded',
+    '--interrupt-budget=16384',
+  ];
+}
+
+/**
+ * Forks `dbus-mcp worker` (`--spare` ahead of a client) with the worker's V8 flags and environment;
+ * with `snapshotBlob`, node starts from that worker snapshot instead of loading the program.
+ */
 export function forkWorkerProcess(options: {
   programPath: string;
   config: Config;
   env: NodeJS.ProcessEnv;
   spare?: boolean;
+  snapshotBlob?: string;
   spawn?: (programPath: string, args: string[], options: ForkOptions) => WorkerProcess;
 }): WorkerProcess {
-  const { config, spare } = options;
+  const { config, spare, snapshotBlob } = options;
   const spawn = options.spawn ?? defaultSpawn;
   const child = spawn(options.programPath, spare ? ['worker', '--spare'] : ['worker'], {
     serialization: 'json',
-    // Small-heap flags (bench/README.md, "Memory"): a small young generation and no V8 background
-    // threads cut an idle worker's private memory by more than half, latency unchanged. A quarter
-    // of V8's default interrupt budget reaches optimised code sooner (bench/README.md, "Warm-up").
-    execArgv: [
-      `--max-old-space-size=${config.WORKER_MAX_MEMORY_MB}`,
-      '--max-semi-space-size=1',
-      '--single-threaded',
-      '--interrupt-budget=16384',
-    ],
+    execArgv: [...workerExecArgv(config), ...(snapshotBlob ? ['--snapshot-blob', snapshotBlob] : [])],
     env: workerEnv(options.env, config),
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });

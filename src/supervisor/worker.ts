@@ -45,12 +45,16 @@ export interface AttachRequest {
 
 /** What the pool and a session need of a worker; WorkerHandle is the real one, tests use fakes. */
 export interface WorkerLike {
+  /** -1 until the process is forked. */
   readonly pid: number;
+  /** When the process was forked (when it was created, until then). */
   readonly startedAt: number;
   readonly state: WorkerState;
   readonly stats: WorkerStats | undefined;
   /** The stage of its boot it last reported (`booted` once done). */
   readonly bootStage: string;
+  /** Forks the process of a worker created unstarted (state `created`); once only. */
+  start(): void;
   /** Hands the worker's events to a new owner; the previous owner hears nothing more. */
   adopt(owner: WorkerOwner): void;
   /** Resolves once the worker has booted; rejects (WORKER_START_FAILED) when it will not. */
@@ -87,6 +91,19 @@ export interface BootDeadlineMissed {
   stage: string;
   [key: string]: unknown;
 }
+
+/** `details` of the WORKER_START_FAILED `whenBooted()` rejects with when the worker exited first. */
+export interface WorkerExitedEarly {
+  cause: 'exited';
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  /** The boot stage it had reported (`forked`: none). */
+  stage: string;
+  [key: string]: unknown;
+}
+
+/** Node's exit code for a startup snapshot it cannot load (ExitCode::kStartupSnapshotFailure). */
+export const EXIT_SNAPSHOT_UNUSABLE = 14;
 
 /** The part of a child process the handle uses (`child_process.fork` gives one; tests pass fakes). */
 export interface WorkerProcess {

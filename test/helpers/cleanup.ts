@@ -1,5 +1,8 @@
 import { rmSync } from 'node:fs';
 import { after } from 'node:test';
+import type { Proc, ProcOptions } from '../support/processes.js';
+import { startProcess } from '../support/processes.js';
+import { makeTempDir } from '../support/temp.js';
 
 /**
  * Cleanup registry for test helpers: every process a helper starts is tracked by pid and every
@@ -34,6 +37,22 @@ export function untrackPid(pid: number): void {
 
 export function trackDir(dir: string): void {
   dirs.add(dir);
+}
+
+/** A fresh `dbus-mcp-<name>-XXXXXX` temp dir, removed when the test file ends. */
+export function tempDir(name = 'test'): string {
+  const dir = makeTempDir(name);
+  trackDir(dir);
+  return dir;
+}
+
+/** A process (../support/processes.ts) reaped when the test file ends: stopped, then SIGKILLed. */
+export function startTracked(name: string, file: string, args: string[], options: ProcOptions = {}): Proc {
+  const proc = startProcess(name, file, args, options);
+  trackPid(proc.pid);
+  proc.child.once('exit', () => untrackPid(proc.pid));
+  onCleanup(proc.stop);
+  return proc;
 }
 
 function killAndRemove(): void {

@@ -1,10 +1,15 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess, SpawnSyncReturns } from 'node:child_process';
-import { existsSync, lstatSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, readFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
-import { onCleanup, trackDir, trackPid, untrackPid } from './cleanup.js';
+import type { Proc } from '../support/processes.js';
+import { waitExit } from '../support/processes.js';
+import { onCleanup, startTracked, tempDir, trackPid, untrackPid } from './cleanup.js';
+
+export { waitExit } from '../support/processes.js';
+export { waitFor } from '../support/wait.js';
+export { tempDir } from './cleanup.js';
 
 /**
  * Helpers for the operations tests (install.sh, systemd units, socket activation): staged
@@ -23,12 +28,6 @@ export function ensureBuilt(): void {
   if (existsSync(PROGRAM)) return;
   const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: ROOT, encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`npm run build failed:\n${r.stderr}`);
-}
-
-export function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), `dbus-mcp-${prefix}-`));
-  trackDir(dir);
-  return dir;
 }
 
 /** An environment without the variables that would point install.sh at the real user. */
@@ -103,14 +102,6 @@ export function fileModes(dir: string): Record<string, string> {
   );
 }
 
-export async function waitFor(what: string, check: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > until) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export const isSocket = (path: string): boolean => {
   try {
     return lstatSync(path).isSocket();
@@ -119,43 +110,9 @@ export const isSocket = (path: string): boolean => {
   }
 };
 
-export function waitExit(child: ChildProcess, ms: number): Promise<number | string | null> {
-  if (child.exitCode !== null || child.signalCode !== null) {
-    return Promise.resolve(child.exitCode ?? child.signalCode);
-  }
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`pid ${child.pid} did not exit within ${ms} ms`)), ms);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      resolve(code ?? signal);
-    });
-  });
-}
-
-/** Spawns a long-running process whose pid is reaped at cleanup; its output is kept for messages. */
-export function spawnTracked(
-  command: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; output: () => string } {
-  const child = spawn(command, args, { env, stdio: ['pipe', 'pipe', 'pipe'] });
-  const pid = child.pid;
-  if (pid === undefined) throw new Error(`cannot start ${command}`);
-  trackPid(pid);
-  child.once('exit', () => untrackPid(pid));
-  onCleanup(async () => {
-    if (child.exitCode === null && child.signalCode === null) {
-      child.kill('SIGKILL');
-      await waitExit(child, 5000).catch(() => undefined);
-    }
-  });
-  let out = '';
-  const add = (b: Buffer) => {
-    out = (out + b.toString()).slice(-20_000);
-  };
-  child.stdout?.on('data', add);
-  child.stderr?.on('data', add);
-  return { child, output: () => out };
+/** Spawns a long-running process (stdin open) whose pid is reaped at cleanup; its output is kept for messages. */
+export function spawnTracked(command: string, args: string[], env: NodeJS.ProcessEnv): Proc {
+  return startTracked(command, command, args, { env, stdin: 'pipe', keepBytes: 20_000 });
 }
 
 interface JsonRpcResponse {

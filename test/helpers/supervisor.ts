@@ -1,13 +1,16 @@
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, realpathSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
-import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { Client } from '@modelcontextprotocol/client';
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { StatusDocument } from '../../src/shared/status.js';
-import { isAlive, onCleanup, trackDir, trackPid, untrackPid } from './cleanup.js';
+import { waitFor } from '../support/wait.js';
+import { isAlive, onCleanup, tempDir, trackPid, untrackPid } from './cleanup.js';
+
+export { waitFor } from '../support/wait.js';
+export { tempDir } from './cleanup.js';
 
 /**
  * Helpers for the supervisor's integration tests: the built program (`dist/dbus-mcp.mjs`, built
@@ -38,20 +41,6 @@ export function copyProgram(dir: string): string {
   return join(dir, 'bin', 'dbus-mcp.mjs');
 }
 
-export async function waitFor<T>(
-  what: string,
-  probe: () => T | undefined | Promise<T | undefined>,
-  ms = 10_000,
-): Promise<T> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > until) throw new Error(`timed out after ${ms} ms waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
-
 export type LogLine = Record<string, unknown> & { msg?: string };
 
 export interface Served {
@@ -78,16 +67,10 @@ export interface ServeOptions {
   dir?: string;
 }
 
-export function tempDir(prefix = 'dbus-mcp-sv-'): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  trackDir(dir);
-  return dir;
-}
-
 /** Starts the built `dbus-mcp serve` on a socket in a fresh temp dir, with test faults enabled. */
 export async function startServe(options: ServeOptions = {}): Promise<Served> {
   const program = programPath();
-  const dir = options.dir ?? tempDir();
+  const dir = options.dir ?? tempDir('sv');
   const socketPath = join(dir, 'dbus-mcp.sock');
   const configFile = join(dir, 'config');
   if (!existsSync(configFile)) writeFileSync(configFile, '');

@@ -8,7 +8,7 @@ import type { TestBus } from '../helpers/buses.js';
 import { startSessionBus } from '../helpers/buses.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import type { Served } from '../helpers/supervisor.js';
-import { programPath, startServe, tempDir } from '../helpers/supervisor.js';
+import { programPath, startServe, tempDir, waitFor } from '../helpers/supervisor.js';
 
 /**
  * Start-up as hosts do it. Claude Code starts every configured server at the same moment and
@@ -31,7 +31,20 @@ before(async () => {
   bus = await startSessionBus();
   const dir = tempDir('dbus-mcp-startup-');
   writeFileSync(join(dir, 'config'), `SESSION_BUS_ADDRESS="${bus.address}"\n`);
-  served = await startServe({ dir });
+  served = await startServe({ dir, env: { XDG_CACHE_HOME: tempDir('dbus-mcp-cache-') } });
+  // The service as a host meets it on a normal day: at rest, its worker snapshot built (on the
+  // first day the first workers load the program instead), the spare booted.
+  await waitFor(
+    'the service at rest',
+    async () => {
+      const st = await served.status();
+      assert.notEqual(st.workerSnapshot?.state, 'failed', st.workerSnapshot?.detail);
+      return st.workerSnapshot?.state === 'ready' && st.spareWorkers.every((w) => w.state === 'idle')
+        ? true
+        : undefined;
+    },
+    120_000,
+  );
 });
 
 async function startHostClient(i: number): Promise<{ client: Client; ms: number }> {
@@ -55,10 +68,14 @@ async function startHostClient(i: number): Promise<{ client: Client; ms: number 
   return { client, ms: Date.now() - started };
 }
 
-// Today the probes answer correctly but too late on a loaded machine: `connect` boots the whole
-// program, the supervisor keeps one spare worker, and each client makes two connections (the
-// sibling probe and the session), so four clients wait for seven worker forks.
-const TODO = 'needs the thin connect entry / faster start (issues 13 §3, 16)';
+// Still a todo: it runs and reports, but does not fail the suite. Each host client makes two
+// connections (the sibling probe, then its session), so four clients need eight workers and eight
+// `dbus-mcp connect` processes at once. A worker from the snapshot costs ~1.8× the CPU of a bare
+// node start (bench/README.md, "Start-up"), boots one per CPU at a time, and one spare is kept: on
+// this shared 2-CPU machine (load 10–18) the probes were answered after 0.9–5 s, so one or two of
+// the four fell back to 2025-11-25. What would make it hold: the supervisor answering
+// `server/discover` itself (it is stateless), so a probe connection needs no worker at all.
+const TODO = 'probes need a worker each; under load the last ones miss the bound (issues 13 §3, 16)';
 
 test(
   `${CLIENTS} clients started at the same moment through dbus-mcp connect all negotiate 2026-07-28`,

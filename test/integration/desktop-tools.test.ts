@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, statSync, writeFileSync } from 'node:fs';
-import { hostname, tmpdir } from 'node:os';
+import { existsSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { after, before, describe, test } from 'node:test';
@@ -15,7 +15,7 @@ import {
   startSessionBus,
   startSystemLikeBus,
 } from '../helpers/buses.js';
-import { onCleanup, trackDir, trackPid, untrackPid } from '../helpers/cleanup.js';
+import { onCleanup, tempDir, trackPid, untrackPid } from '../helpers/cleanup.js';
 import type { InMemorySession } from '../helpers/mcp.js';
 import { callTool, connectInMemory, errorName, resultText, toolError } from '../helpers/mcp.js';
 
@@ -30,12 +30,6 @@ function tinyPng(): Buffer {
   ihdr.writeUInt32BE(2, 8);
   ihdr.writeUInt32BE(1, 12);
   return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), ihdr]);
-}
-
-function tempDir(prefix: string): string {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
-  trackDir(dir);
-  return dir;
 }
 
 async function startPlayer(bus: TestBus, id: string, status: string, title: string): Promise<MockService> {
@@ -101,7 +95,7 @@ describe('desktop and system tools with their services present', () => {
   let klipper: MockService;
   let portal: MockService;
   let userSystemd: MockService;
-  const shotsDir = join(tempDir('dbus-mcp-shots-'), 'screenshots');
+  const shotsDir = join(tempDir('shots'), 'screenshots');
   const open: InMemorySession[] = [];
 
   const connect = async (level: string, extra: Record<string, string> = {}) => {
@@ -137,7 +131,7 @@ describe('desktop and system tools with their services present', () => {
         ['setClipboardContents', 's', '', 'self.clip = args[0]'],
       ],
     ]);
-    const png = join(tempDir('dbus-mcp-portal-'), 'shot.png');
+    const png = join(tempDir('portal'), 'shot.png');
     writeFileSync(png, tinyPng());
     portal = await startMock(
       session,
@@ -426,7 +420,7 @@ describe('desktop and system tools with their services present', () => {
     });
     assert.equal(errorName(sysDenied), 'dbus-mcp.POLICY_DENIED');
 
-    const rules = tempDir('dbus-mcp-rules-');
+    const rules = tempDir('rules');
     mkdirSync(join(rules, 'policy.d'));
     writeFileSync(
       join(rules, 'policy.d', 'units.rules'),
@@ -462,7 +456,7 @@ describe('desktop and system tools with their services missing', () => {
         SESSION_BUS_ADDRESS: session.address,
         SYSTEM_BUS_ADDRESS: system.address,
         SAFETY_LEVEL: 'low',
-        SCREENSHOT_DIR: join(tempDir('dbus-mcp-noshots-'), 'shots'),
+        SCREENSHOT_DIR: join(tempDir('noshots'), 'shots'),
       },
     });
   });

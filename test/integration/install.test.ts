@@ -37,8 +37,9 @@ const MANIFEST = '.local/share/dbus-mcp/install-manifest';
 /** The tree a default (--prod-only) staged install produces: file → mode. */
 function expectedTree(stage: Stage, prefix = 'usr/local'): Record<string, string> {
   const home = stage.home.slice(1);
-  // The program's chunks (scripts/build.mjs), imported from bin/ as ../lib/dbus-mcp/.
-  const chunks = readdirSync(join(ROOT, 'dist/lib/dbus-mcp')).filter((f) => f.endsWith('.mjs'));
+  // The program's chunks (scripts/build.mjs), imported from bin/ as ../lib/dbus-mcp/, and the
+  // worker snapshot's script beside them.
+  const chunks = readdirSync(join(ROOT, 'dist/lib/dbus-mcp')).filter((f) => /\.[mc]js$/.test(f));
   return {
     [`${prefix}/bin/dbus-mcp`]: '0755',
     ...Object.fromEntries(chunks.map((f) => [`${prefix}/lib/dbus-mcp/${f}`, '0644'])),

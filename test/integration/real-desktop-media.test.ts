@@ -7,6 +7,7 @@ import type { Product, ToolResult } from '../helpers/desktop/product.js';
 import { startProduct, textOf } from '../helpers/desktop/product.js';
 import type { Desktop } from '../helpers/desktop/session.js';
 import { createDesktop, holdNames } from '../helpers/desktop/session.js';
+import { sleep } from '../support/wait.js';
 
 /**
  * media_control against a real MPRIS player: VLC 3.0 (`cvlc --control dbus`) looping a playlist of
@@ -31,8 +32,6 @@ interface PlayerState {
   position_s?: number;
   volume?: number;
 }
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 function nowPlaying(r: ToolResult): PlayerState {
   assert.equal(r.isError, undefined, textOf(r));

@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
-import { accessSync, constants, existsSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Variant } from 'dbus-next';
 import type { TestBus } from '../helpers/buses.js';
 import { nameOwner, rawCall, startSessionBus, startSystemLikeBus } from '../helpers/buses.js';
-import { onCleanup, trackDir, trackPid, untrackPid } from '../helpers/cleanup.js';
+import { startTracked, tempDir } from '../helpers/cleanup.js';
+import { onPath, waitUntil } from '../helpers/desktop/procs.js';
 import type { InMemorySession } from '../helpers/mcp.js';
 import { callTool, connectInMemory } from '../helpers/mcp.js';
 
@@ -22,59 +20,7 @@ const NAME = 'org.freedesktop.Notifications';
 const PATH = '/org/freedesktop/Notifications';
 const DUNST = 'org.dunstproject.cmd0';
 
-/** True when `cmd` is an executable on PATH (scripts/test.sh installs xvfb and dunst when root). */
-function onPath(cmd: string): boolean {
-  return (process.env.PATH ?? '').split(':').some((dir) => {
-    try {
-      accessSync(join(dir, cmd), constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-}
-
 const missing = ['Xvfb', 'dunst'].filter((c) => !onPath(c));
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-function exited(child: ChildProcess): boolean {
-  return child.exitCode !== null || child.signalCode !== null;
-}
-
-/** Spawns a tracked child, its output kept (last 4 KB, and stdout alone) for errors; reaped at cleanup. */
-function spawnTracked(
-  cmd: string,
-  args: string[],
-  env: NodeJS.ProcessEnv,
-): { child: ChildProcess; output: () => string; stdout: () => string } {
-  const child = spawn(cmd, args, { env, stdio: ['ignore', 'pipe', 'pipe'] });
-  let out = '';
-  let stdout = '';
-  const add = (b: Buffer | string) => {
-    out = (out + b.toString()).slice(-4000);
-  };
-  child.on('error', (e) => add(`${cmd}: ${e.message}\n`));
-  child.stdout?.on('data', (b: Buffer) => {
-    stdout = (stdout + b.toString()).slice(-4000);
-    add(b);
-  });
-  child.stderr?.on('data', add);
-  if (child.pid === undefined) throw new Error(`${cmd} did not start`);
-  const pid = child.pid;
-  trackPid(pid);
-  onCleanup(async () => {
-    if (!exited(child)) {
-      const gone = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), 2000);
-      await gone;
-      clearTimeout(timer);
-    }
-    untrackPid(pid);
-  });
-  return { child, output: () => out, stdout: () => stdout };
-}
 
 /**
  * Xvfb on a display it picks itself (-displayfd: it takes the first free number and writes it
@@ -82,25 +28,29 @@ function spawnTracked(
  * exists. Xvfb logs to stderr the displays it found taken on the way.
  */
 async function startXvfb(): Promise<string> {
-  const { child, output, stdout } = spawnTracked(
-    'Xvfb',
-    ['-displayfd', '1', '-nolisten', 'tcp', '-screen', '0', '640x480x24'],
-    process.env,
+  const xvfb = startTracked('Xvfb', 'Xvfb', [
+    '-displayfd',
+    '1',
+    '-nolisten',
+    'tcp',
+    '-screen',
+    '0',
+    '640x480x24',
+  ]);
+  const n = await waitUntil(
+    'Xvfb to give its display',
+    () => {
+      const shown = /^(\d+)\n/.exec(xvfb.stdout())?.[1];
+      return shown !== undefined && existsSync(`/tmp/.X11-unix/X${shown}`) ? shown : undefined;
+    },
+    { ms: 10_000, proc: xvfb },
   );
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const n = /^(\d+)\n/.exec(stdout())?.[1];
-    if (n !== undefined && existsSync(`/tmp/.X11-unix/X${n}`)) return `:${n}`;
-    if (exited(child)) throw new Error(`Xvfb exited: ${output()}`);
-    if (Date.now() > deadline) throw new Error(`Xvfb gave no display in time: ${output()}`);
-    await sleep(25);
-  }
+  return `:${n}`;
 }
 
 /** dunst on `display`, talking to `bus`, with an empty config (its built-in defaults). */
 async function startDunst(bus: TestBus, display: string): Promise<number> {
-  const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-dunst-'));
-  trackDir(dir);
+  const dir = tempDir('dunst');
   const conf = join(dir, 'dunstrc');
   writeFileSync(conf, '');
   const env: NodeJS.ProcessEnv = {
@@ -111,14 +61,9 @@ async function startDunst(bus: TestBus, display: string): Promise<number> {
     XDG_CONFIG_HOME: join(dir, 'config'),
   };
   delete env.WAYLAND_DISPLAY;
-  const { child, output } = spawnTracked('dunst', ['-conf', conf], env);
-  const deadline = Date.now() + 10_000;
-  while ((await nameOwner(bus, NAME)) === undefined) {
-    if (exited(child)) throw new Error(`dunst exited: ${output()}`);
-    if (Date.now() > deadline) throw new Error(`dunst did not take ${NAME} in time: ${output()}`);
-    await sleep(25);
-  }
-  return child.pid ?? -1;
+  const dunst = startTracked('dunst', 'dunst', ['-conf', conf], { env });
+  await waitUntil(`dunst to take ${NAME}`, () => nameOwner(bus, NAME), { ms: 10_000, proc: dunst });
+  return dunst.pid;
 }
 
 async function dunstProperty(bus: TestBus, name: string): Promise<unknown> {

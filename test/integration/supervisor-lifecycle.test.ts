@@ -59,7 +59,8 @@ test('SIGTERM with clients connected drains, stops every worker and exits 0', as
   );
   const st = await served.status();
   const workers = [...st.clients.map((c) => c.workerPid as number), ...st.spareWorkers.map((w) => w.pid)];
-  assert.equal(workers.length, 4, `workers: ${workers.join(', ')}`);
+  // Three clients' workers and the spares: one, or more for a while after clients found none booted.
+  assert.ok(workers.length >= 4, `workers: ${workers.join(', ')}`);
 
   const code = await served.stop('SIGTERM');
   assert.equal(code, 0);

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import type { ChildProcess } from 'node:child_process';
 import { accessSync, chmodSync, chownSync, constants, mkdirSync } from 'node:fs';
-import { onCleanup, trackPid, untrackPid } from '../cleanup.js';
+import type { Proc } from '../../support/processes.js';
+import { waitFor } from '../../support/wait.js';
+import { onCleanup, startTracked, trackPid, untrackPid } from '../cleanup.js';
 
 /**
  * Processes of a real desktop session for tests. When the tests run as root, everything of the
@@ -52,18 +53,7 @@ export function onPath(cmd: string): boolean {
   });
 }
 
-export interface Proc {
-  readonly name: string;
-  readonly child: ChildProcess;
-  readonly pid: number;
-  /** The last 8 KB of stdout and stderr together. */
-  output(): string;
-  /** stdout alone (the last 8 KB). */
-  stdout(): string;
-  exited(): boolean;
-  /** SIGTERM, SIGKILL after 3 s; resolves once it is gone. Idempotent. */
-  stop(): Promise<void>;
-}
+export type { Proc } from '../../support/processes.js';
 
 export interface StartOptions {
   env: NodeJS.ProcessEnv;
@@ -74,71 +64,36 @@ export interface StartOptions {
   stdin?: 'ignore' | 'pipe';
 }
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** Starts a tracked long-running process; its output is kept for error messages. */
+/** Starts a tracked long-running process (as `opts.user` when given); its output is kept for error messages. */
 export function startProcess(name: string, cmd: string, args: string[], opts: StartOptions): Proc {
   const [file, argv] = opts.user ? asUser(opts.user, cmd, args) : [cmd, args];
-  const child = spawn(file, argv, {
-    env: opts.env,
-    cwd: opts.cwd,
-    stdio: [opts.stdin ?? 'ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  let stdout = '';
-  const add = (b: Buffer | string) => {
-    out = (out + b.toString()).slice(-8000);
-  };
-  child.on('error', (e) => add(`${cmd}: ${e.message}\n`));
-  child.stdout?.on('data', (b: Buffer) => {
-    stdout = (stdout + b.toString()).slice(-8000);
-    add(b);
-  });
-  child.stderr?.on('data', add);
-  if (child.pid === undefined) throw new Error(`${name} (${cmd}) did not start`);
-  const pid = child.pid;
-  trackPid(pid);
-  const exited = () => child.exitCode !== null || child.signalCode !== null;
-  let stopping: Promise<void> | undefined;
-  const stop = () => {
-    stopping ??= (async () => {
-      if (!exited()) {
-        const gone = new Promise((r) => child.once('exit', r));
-        child.kill('SIGTERM');
-        const timer = setTimeout(() => child.kill('SIGKILL'), 3000);
-        await gone;
-        clearTimeout(timer);
-      }
-      untrackPid(pid);
-    })();
-    return stopping;
-  };
-  onCleanup(stop);
-  return { name, child, pid, output: () => out, stdout: () => stdout, exited, stop };
+  return startTracked(name, file, argv, { env: opts.env, cwd: opts.cwd, stdin: opts.stdin });
 }
 
 /**
  * Polls `probe` until it returns something other than undefined/false. Fails naming `what` (and
  * the output of `proc` when given) after `ms`, or at once when `proc` exits.
  */
-export async function waitUntil<T>(
+export function waitUntil<T>(
   what: string,
   probe: () => T | undefined | false | Promise<T | undefined | false>,
   opts: { ms?: number; proc?: Proc } = {},
 ): Promise<T> {
-  const ms = opts.ms ?? 20_000;
-  const until = Date.now() + ms;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (opts.proc?.exited())
-      throw new Error(`${opts.proc.name} exited while waiting for ${what}:\n${opts.proc.output()}`);
-    if (Date.now() > until)
-      throw new Error(
-        `timed out after ${ms} ms waiting for ${what}${opts.proc ? `:\n${opts.proc.output()}` : ''}`,
-      );
-    await sleep(50);
-  }
+  const { proc } = opts;
+  return waitFor(what, probe, {
+    ms: opts.ms ?? 20_000,
+    intervalMs: 50,
+    abort: () =>
+      proc?.exited()
+        ? `${proc.name} exited:
+${proc.output()}`
+        : undefined,
+  }).catch((e: Error) => {
+    throw proc && !proc.exited()
+      ? new Error(`${e.message}:
+${proc.output()}`)
+      : e;
+  });
 }
 
 export interface RunResult {

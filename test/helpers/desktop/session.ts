@@ -1,10 +1,9 @@
-import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { TestBus } from '../buses.js';
 import { nameOwner } from '../buses.js';
 import dbus from 'dbus-next';
-import { onCleanup, trackDir } from '../cleanup.js';
+import { onCleanup, tempDir } from '../cleanup.js';
 import type { DesktopUser, Proc } from './procs.js';
 import { desktopUser, mustRun, startProcess, userDir, waitUntil } from './procs.js';
 
@@ -100,8 +99,7 @@ async function startDaemon(
 
 export async function createDesktop(label: string): Promise<Desktop> {
   const user = desktopUser();
-  const dir = mkdtempSync(join(tmpdir(), `dbus-mcp-desktop-${label}-`));
-  trackDir(dir);
+  const dir = tempDir(`desktop-${label}`);
   chmodSync(dir, 0o755);
   const home = userDir(user, join(dir, 'home'));
   const runtimeDir = userDir(user, join(dir, 'runtime'));

@@ -111,6 +111,12 @@ export class FakeWorker implements WorkerLike {
     this.bootedP.catch(() => {});
   }
 
+  started = false;
+  /** Set `state = 'created'` first for a worker that waits to be started. */
+  start(): void {
+    this.started = true;
+    if (this.state === 'created') this.state = 'booting';
+  }
   adopt(owner: WorkerOwner): void {
     this.owner = owner;
   }

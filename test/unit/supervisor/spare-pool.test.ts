@@ -1,26 +1,41 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
+import type { SpareKind } from '../../../src/supervisor/spare-pool.js';
 import {
+  BURST_EXTRA_MAX,
+  BURST_WINDOW_MS,
   MAX_SPARE_BOOT_FAILURES,
   SPARE_RETRY_BASE_MS,
   SparePool,
 } from '../../../src/supervisor/spare-pool.js';
 import { FakeWorker, collectingLogger, flush } from './fakes.js';
 
-function pool(size = 1) {
+interface PoolKnobs {
+  capacity?: number;
+  freshForkIsFaster?: boolean;
+  clientsWaiting?: boolean;
+}
+
+function pool(size = 1, knobs: PoolKnobs = {}) {
   const forked: FakeWorker[] = [];
+  const kinds = new Map<FakeWorker, SpareKind>();
   const { log, lines } = collectingLogger();
   const p = new SparePool({
     size: () => size,
-    fork: () => {
+    capacity: () => knobs.capacity ?? 16,
+    fork: (kind) => {
       const w = new FakeWorker();
       forked.push(w);
+      kinds.set(w, kind);
       return w;
     },
     log,
     explainFailure: () => 'CPU quota 50%; raise WORKER_BOOT_TIMEOUT_MIN_MS',
+    freshForkIsFaster: () => knobs.freshForkIsFaster ?? false,
+    clientsWaiting: () => knobs.clientsWaiting ?? false,
   });
-  return { p, forked, lines, last: () => forked[forked.length - 1] as FakeWorker };
+  const alive = () => forked.filter((w) => w.state !== 'exited');
+  return { p, forked, kinds, knobs, lines, alive, last: () => forked[forked.length - 1] as FakeWorker };
 }
 
 const immediate = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -45,16 +60,19 @@ test('fill forks up to the size; take hands over a booted spare and a new one is
 });
 
 test('a taken spare belongs to its new owner: its exit is no longer the pool’s business', async () => {
-  const { p, forked } = pool(1);
+  const { p, forked, kinds } = pool(1);
   p.fill();
   forked[0]?.boot();
   await flush();
   const taken = p.take() as FakeWorker;
   await immediate();
   taken.exit({ code: 1 });
-  mock.timers.tick(60_000);
   await immediate();
   assert.equal(forked.length, 2, 'only the refill after the take');
+  assert.equal(kinds.get(forked[1] as FakeWorker), 'lean', 'no burst: the refill is lean');
+  mock.timers.tick(60_000);
+  await immediate();
+  assert.equal(forked.length, 2, 'nothing for the exit');
   assert.equal(p.health().failures, 0);
 });
 
@@ -127,4 +145,141 @@ test('stop stops every spare and forks nothing afterwards', async () => {
   p.fill();
   mock.timers.tick(60_000);
   assert.equal(forked.length, 2);
+});
+
+test('no spare beyond what clients could still take (MAX_CLIENTS connected): extra ones are stopped', async () => {
+  const { p, forked, knobs, alive } = pool(1, { capacity: 0 });
+  p.fill();
+  assert.equal(forked.length, 0, 'nobody could take a spare');
+  knobs.capacity = 1;
+  p.fill();
+  assert.equal(forked.length, 1, 'a client left: the spare is back');
+  knobs.capacity = 0;
+  p.fill();
+  assert.equal(alive().length, 0, 'the last client slot was taken: the spare is stopped');
+  assert.equal(p.health().target, 0);
+});
+
+test('a spare still booting is handed out only when a fresh fork would not be faster', async () => {
+  const slow = pool(1, { freshForkIsFaster: false });
+  slow.p.fill();
+  assert.equal(slow.p.take(), slow.forked[0], 'no snapshot: the booting spare is nearer than a new fork');
+
+  const fast = pool(1, { freshForkIsFaster: true });
+  fast.p.fill();
+  assert.equal(fast.p.take(), undefined, 'a snapshot fork beats a spare that is still loading the program');
+  assert.equal(fast.p.list().length, 1, 'the booting spare stays for the next client');
+  fast.forked[0]?.boot();
+  await flush();
+  assert.equal(fast.p.take(), fast.forked[0], 'booted: taken');
+});
+
+test('a booting spare is taken when a fresh fork would be slower: a fast one while forks wait for a boot slot, a lean one never beside a snapshot', async () => {
+  const forked: FakeWorker[] = [];
+  const kinds = new Map<FakeWorker, SpareKind>();
+  const q = new SparePool({
+    size: () => 1,
+    fork: (kind) => {
+      const w = new FakeWorker();
+      forked.push(w);
+      kinds.set(w, kind);
+      return w;
+    },
+    log: collectingLogger().log,
+    // A snapshot is ready, and every boot slot is taken.
+    freshForkIsFaster: (kind) => kind === 'lean',
+  });
+  q.fill();
+  assert.equal(kinds.get(forked[0] as FakeWorker), 'lean');
+  assert.equal(q.take(), undefined, 'the lean spare is left to boot');
+  await immediate();
+  const fast = forked.find((w) => kinds.get(w) === 'fast');
+  assert.ok(fast, 'the miss made the pool fork a fast spare');
+  assert.equal(q.take(), fast, 'a booting fast spare beats a fork that waits for a slot');
+  await q.stop();
+});
+
+test('a burst (clients finding no booted spare) keeps one more fast spare per client for a while, then lean ones again', async () => {
+  const { p, forked, kinds, alive } = pool(1, { freshForkIsFaster: true });
+  p.fill();
+  assert.equal(kinds.get(forked[0] as FakeWorker), 'lean', 'at rest a spare loads the program');
+  for (let i = 0; i < BURST_EXTRA_MAX + 2; i++) assert.equal(p.take(), undefined);
+  await immediate();
+  assert.equal(p.health().target, 1 + BURST_EXTRA_MAX, 'one more per miss, bounded');
+  assert.equal(alive().length, 1 + BURST_EXTRA_MAX, 'forked together');
+  assert.deepEqual(
+    forked.slice(1).map((w) => kinds.get(w)),
+    Array(BURST_EXTRA_MAX).fill('fast'),
+    'during a burst spares start from the snapshot',
+  );
+  for (const w of alive()) w.boot();
+  await flush();
+  mock.timers.tick(BURST_WINDOW_MS);
+  await immediate();
+  assert.equal(p.health().target, 1, 'the window passed: back to SPARE_WORKERS');
+  assert.deepEqual(alive(), [forked[0]], 'the lean spare stays; the fast ones are stopped');
+  assert.ok(forked.slice(1).every((w) => w.stopped));
+});
+
+test('takes that find a booted spare do not keep a burst’s extra spares past the window of its misses', async () => {
+  const { p, alive } = pool(1, { freshForkIsFaster: true });
+  p.fill();
+  for (let i = 0; i < 3; i++) assert.equal(p.take(), undefined);
+  await immediate();
+  assert.equal(p.health().target, 4);
+  for (const w of alive()) w.boot();
+  await flush();
+  // A client every 8 s takes a booted spare, then none comes: the misses expire at 30 s.
+  for (let t = 0; t < 3; t++) {
+    mock.timers.tick(8_000);
+    assert.ok(p.take(), 'a booted spare');
+    await immediate();
+    for (const w of alive()) if (w.state === 'booting') w.boot();
+    await flush();
+  }
+  mock.timers.tick(30_000 - 24_000);
+  await immediate();
+  assert.equal(p.health().target, 1);
+  assert.equal(p.list().length, 1, 'the extra spares were stopped when the misses expired');
+});
+
+test('at rest the pool replaces fast spares by lean ones and keeps its size', async () => {
+  const { p, forked, kinds, alive } = pool(1, { freshForkIsFaster: true });
+  p.fill();
+  forked[0]?.boot();
+  await flush();
+  assert.equal(p.take(), forked[0]);
+  assert.equal(p.take(), undefined, 'a miss: a burst');
+  await immediate();
+  const fast = alive().filter((w) => kinds.get(w) === 'fast');
+  assert.ok(fast.length >= 1);
+  for (const w of fast) w.boot();
+  await flush();
+  mock.timers.tick(BURST_WINDOW_MS);
+  await immediate();
+  const spares = alive().filter((w) => w !== forked[0]);
+  assert.equal(spares.length, 1, 'SPARE_WORKERS again');
+  assert.equal(kinds.get(spares[0] as FakeWorker), 'lean');
+  assert.ok(
+    fast.every((w) => w.stopped),
+    'the fast spares were stopped',
+  );
+});
+
+test('SPARE_WORKERS=0: no spares, burst or not', async () => {
+  const { p, forked } = pool(0, { freshForkIsFaster: true });
+  p.fill();
+  for (let i = 0; i < 3; i++) assert.equal(p.take(), undefined);
+  await immediate();
+  assert.equal(forked.length, 0);
+  assert.equal(p.health().target, 0);
+});
+
+test('refills wait while a client waits for a worker forked for it, and happen once it booted', async () => {
+  const { p, forked, knobs } = pool(1, { clientsWaiting: true });
+  p.fill();
+  assert.equal(forked.length, 0, 'the waiting client gets the CPU');
+  knobs.clientsWaiting = false;
+  p.fill();
+  assert.equal(forked.length, 1);
 });
