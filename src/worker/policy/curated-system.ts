@@ -25,6 +25,13 @@ const END_SESSIONS =
 /** Lingering is whether a user's service manager (user@UID.service, a protected unit) runs without a session. */
 const LINGER =
   'starts or stops a user’s service manager (user@UID.service, a protected unit): lingering is changed by the administrator';
+/**
+ * The session controller (the compositor) holds the session's input and display devices; taking
+ * control, forced or not, takes them from it, and TakeDevice hands out raw device fds (a keylogger, an injector).
+ */
+const SESSION_DEVICES = 'TakeControl TakeDevice';
+const DEVICES =
+  'input injection: takes the session’s raw input and display devices (the compositor’s, as session controller)';
 
 export const SYSTEM_INTERFACES: CuratedInterface[] = [
   {
@@ -56,13 +63,14 @@ export const SYSTEM_INTERFACES: CuratedInterface[] = [
     methods: {
       ...m(
         'system_change',
-        'Activate Lock Unlock SetIdleHint SetLockedHint TakeControl ReleaseControl TakeDevice ' +
+        'Activate Lock Unlock SetIdleHint SetLockedHint ReleaseControl ' +
           'ReleaseDevice PauseDeviceComplete SetBrightness SetType SetDisplay SetClass ActivateSession SwitchTo ' +
           'SwitchToNext SwitchToPrevious',
       ),
-      ...m('forbidden', 'Terminate Kill'),
+      ...m('forbidden', `Terminate Kill ${SESSION_DEVICES}`),
     },
     forbiddenReason: END_SESSIONS,
+    forbiddenReasons: Object.fromEntries(SESSION_DEVICES.split(' ').map((n) => [n, DEVICES])),
     writeDefault: 'system_change',
     unknown: 'heuristic',
   },

@@ -8,7 +8,6 @@ import { call, forbiddenEverywhere, stillAllowed } from './redteam-support.js';
  * device access (issue 12 promise; docs/SECURITY-REVIEW.md "accounts and disks").
  */
 
-const DISK = (why: string) => `redteam: disks: ${why}`;
 const USER = [
   'system',
   'org.freedesktop.Accounts',
@@ -218,7 +217,6 @@ const disks: Attack[] = [
       'TakeDevice',
       [13, 64],
     ),
-    todo: DISK('raw device access'),
   },
   {
     what: 'logind Session.TakeControl(force)',
@@ -231,7 +229,6 @@ const disks: Attack[] = [
       'TakeControl',
       [true],
     ),
-    todo: DISK("takes the session's devices from the compositor"),
   },
   {
     what: 'ModemManager Modem.Command sends raw AT commands',
