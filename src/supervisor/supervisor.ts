@@ -1,3 +1,4 @@
+// Over 300 lines: the composition of the service — listener, sessions, spare pool, snapshots, rate buckets, reload, drain.
 import { TokenBuckets, serviceLimits } from '../shared/rate-buckets.js';
 import type { Socket } from 'node:net';
 import type { Config } from '../shared/config.js';

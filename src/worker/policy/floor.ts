@@ -1,3 +1,4 @@
+// Over 300 lines: one concern, the member-name patterns of every floor class (power, code, input, secrets, the bus) side by side.
 /**
  * The forbidden floor that does not depend on which interface is called: member names that mean
  * power, code execution, input injection, package management, secret retrieval, bus
