@@ -39,6 +39,31 @@ const haveAnalyze = spawnSync('systemd-analyze', ['--version']).status === 0;
 
 const unitText = (name: string): string => readFileSync(join(ROOT, 'systemd', name), 'utf8');
 
+/**
+ * The directives of the service unit that a user manager cannot apply on a host without
+ * unprivileged user namespaces: each one alone made a bare unit fail there (217/USER, or
+ * 218/CAPABILITIES for the bounding set), with `user.max_user_namespaces=0` and with
+ * `kernel.unprivileged_userns_clone=0` under systemd 252 (test/system: the no-userns step tries
+ * every directive of the installed unit and fails on one that is missing here).
+ */
+const NEEDS_USERNS = [
+  'PrivateUsers',
+  'CapabilityBoundingSet',
+  'ProtectSystem',
+  'ReadWritePaths',
+  'ProtectHome',
+  'PrivateTmp',
+  'BindReadOnlyPaths',
+  'PrivateMounts',
+  'PrivateDevices',
+  'ProtectKernelTunables',
+  'ProtectKernelModules',
+  'ProtectKernelLogs',
+  'ProtectClock',
+  'ProtectHostname',
+  'ProtectControlGroups',
+];
+
 /** The value of every `Key=` line of a unit file, in order. */
 function directives(text: string, key: string): string[] {
   return [...text.matchAll(new RegExp(`^${key}=(.*)$`, 'gm'))].map((m) => m[1] as string);
@@ -122,6 +147,30 @@ describe('systemd units', () => {
     assert.ok(directives(text, 'SystemCallFilter').includes('@system-service'));
     // V8's JIT needs writable and executable memory.
     assert.deepEqual(directives(text, 'MemoryDenyWriteExecute'), []);
+  });
+
+  it('ExecReload= can run inside the sandbox: no PrivateIPC= (a second Exec process cannot join its namespace)', () => {
+    // Under a real user manager every Exec*= command gets its own user namespace while the IPC
+    // namespace is shared: with PrivateIPC=yes `systemctl --user reload` failed at step NAMESPACE
+    // (test/system: the reload step).
+    assert.deepEqual(directives(unitText(SERVICE), 'PrivateIPC'), []);
+  });
+
+  it('relax-namespaces.conf resets every directive a user manager cannot apply without a user namespace, and only those', () => {
+    const service = unitText(SERVICE);
+    const relax = unitText('relax-namespaces.conf');
+    for (const key of NEEDS_USERNS) {
+      if (directives(service, key).length === 0) continue;
+      const reset = directives(relax, key);
+      assert.equal(reset.length, 1, `relax-namespaces.conf does not reset ${key}=`);
+      assert.ok(['no', '', '~'].includes(reset[0] as string), `${key}=${reset[0]} is not a reset`);
+    }
+    const keys = [...relax.matchAll(/^([A-Za-z]+)=/gm)].map((m) => m[1] as string);
+    assert.deepEqual(
+      keys.filter((k) => !NEEDS_USERNS.includes(k)),
+      [],
+      'it resets only what needs a user namespace',
+    );
   });
 
   it(
