@@ -115,6 +115,19 @@ sess_read() {
   IFS= read -r -t "$2" -u "${S_OUT[$1]}" REPLY_LINE
 }
 
+# sess_wait_closed NAME SECONDS: true once the other side closed the connection (EOF), reading
+# (and logging) what comes before; false when it is still open after SECONDS.
+sess_wait_closed() {
+  local until=$((SECONDS + $2)) status
+  while [ "$SECONDS" -lt "$until" ]; do
+    status=0
+    sess_read "$1" "$((until - SECONDS))" || status=$?
+    [ "$status" = 0 ] || return $((status > 128))
+    info "($1) $REPLY_LINE"
+  done
+  return 1
+}
+
 # sess_expect NAME SECONDS REGEX: reads lines until one matches (into REPLY_LINE).
 sess_expect() {
   local until=$((SECONDS + $2)) left
