@@ -196,10 +196,9 @@ step_level_restart() {
   check "dbus-mcp status: safety level medium" eval 'dbus-mcp status | grep -q "safety level medium"'
   check "dbus-mcp check-config names the file and line" \
     eval 'dbus-mcp check-config | grep -Eq "^SAFETY_LEVEL=\"medium\"  # /etc/dbus-mcp/config:[0-9]+$"'
-  check "dbus-mcp policy explain (the guide's example): allow at level medium" eval '
-    dbus-mcp policy explain --bus session --service org.freedesktop.Notifications \
-      --interface org.freedesktop.Notifications --member Notify | tee /dev/stderr |
-      grep -q "^decision: allow"'
+  check "dbus-mcp policy explain (the guide's example)" run dbus-mcp policy explain --bus session \
+    --service org.freedesktop.Notifications --interface org.freedesktop.Notifications --member Notify
+  check "… allows it at level medium" eval 'last_output | grep -q "^decision: allow" && last_output | grep -q "^level: *medium"'
   socat_session m
   sess_init m || fail "initialize"
   check "explain_policy reports level medium" eval '[ "$(session_level m)" = medium ]'
@@ -644,12 +643,13 @@ step_no_userns() {
     check "$knob=0: relax-namespaces.conf resets every one of them${missing[*]:+ (not: ${missing[*]})}" \
       [ ${#missing[@]} = 0 ]
     # The mount-namespace directives do not fail on their own: systemd silently starts the service
-    # without them. ProtectSystem=strict as the example: a write to ~ succeeds.
-    rm -f "$HOME/probe-strict"
-    printf '[Service]\nExecStart=\nExecStart=/bin/touch %%h/probe-strict\nProtectSystem=strict\n' >"$probe_dir/60-one.conf"
+    # without them. ProtectSystem=strict as the example: a write to the runtime directory succeeds.
+    rm -f "$XDG_RUNTIME_DIR/probe-strict"
+    printf '[Service]\nExecStart=\nExecStart=/bin/touch %%t/probe-strict\nProtectSystem=strict\n' >"$probe_dir/60-one.conf"
     probe_start >/dev/null
-    check "$knob=0: ProtectSystem=strict is not applied (a write to ~ went through)" [ -e "$HOME/probe-strict" ]
-    rm -f "$HOME/probe-strict" "$probe_dir/60-one.conf"
+    check "$knob=0: ProtectSystem=strict is not applied (a write to \$XDG_RUNTIME_DIR went through)" \
+      [ -e "$XDG_RUNTIME_DIR/probe-strict" ]
+    rm -f "$XDG_RUNTIME_DIR/probe-strict" "$probe_dir/60-one.conf"
     { echo '[Service]' && service_directives; } >"$probe_dir/50-unit.conf"
     cp "$relax" "$probe_dir/60-relax.conf"
     check "$knob=0: the probe with the whole unit's sandbox plus the drop-in starts" \
@@ -671,15 +671,15 @@ step_no_userns() {
     check "sudo sysctl -w $knob=${saved[$knob]} (restored)" run sudo sysctl -w "$knob=${saved[$knob]}"
   done
 
-  printf '[Service]\nExecStart=\nExecStart=/bin/touch %%h/probe-strict\nProtectSystem=strict\n' >"$probe_dir/60-one.conf"
+  printf '[Service]\nExecStart=\nExecStart=/bin/touch %%t/probe-strict\nProtectSystem=strict\n' >"$probe_dir/60-one.conf"
   probe_start >/dev/null
-  note "with user namespaces, ProtectSystem=strict alone (no PrivateUsers=): a write to ~ $([ -e "$HOME/probe-strict" ] && echo 'went through' || echo 'was refused')"
-  rm -f "$HOME/probe-strict"
+  note "with user namespaces, ProtectSystem=strict alone (no PrivateUsers=): a write to \$XDG_RUNTIME_DIR $([ -e "$XDG_RUNTIME_DIR/probe-strict" ] && echo 'went through' || echo 'was refused')"
+  rm -f "$XDG_RUNTIME_DIR/probe-strict"
   printf 'PrivateUsers=yes\n' >>"$probe_dir/60-one.conf"
   probe_start >/dev/null
-  check "with user namespaces, ProtectSystem=strict and PrivateUsers=yes (as in the unit): a write to ~ is refused" \
-    [ ! -e "$HOME/probe-strict" ]
-  rm -f "$HOME/probe-strict"
+  check "with user namespaces, ProtectSystem=strict and PrivateUsers=yes (as in the unit): a write to \$XDG_RUNTIME_DIR is refused" \
+    [ ! -e "$XDG_RUNTIME_DIR/probe-strict" ]
+  rm -f "$XDG_RUNTIME_DIR/probe-strict"
   rm -rf "${UNIT_DIR:?}/$PROBE" "$probe_dir"
   systemctl --user stop "$SERVICE"
   rm -f "$relax_dropin"
