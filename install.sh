@@ -178,8 +178,7 @@ owner_of() {
   esac
 }
 
-# The command prefix that makes a change to a path as the right user.
-declare -a as_cmd
+# The command prefix that makes a change to a path as the right user (into as_cmd).
 as_for() {
   as_cmd=()
   if [ "$(owner_of "$1")" = user ]; then
@@ -194,8 +193,8 @@ as_for() {
   as_cmd=(sudo --)
 }
 
-declare -a created_dirs=()
-# Creates a directory (real path) and any missing parents, remembering which it created.
+# Creates a directory (real path) and any missing parents, remembering which it created
+# (created_dirs).
 ensure_dir() {
   local real=$1 missing=() d
   d=$real
@@ -262,7 +261,7 @@ print_systemd_commands() {
 
 # ── Manifest: what this script installed, so --uninstall removes exactly that ──────────────
 
-declare -a manifest_files=() manifest_dirs=()
+# Reads the manifest into manifest_files and manifest_dirs.
 read_manifest() {
   local kind path file
   file=$(dest "$manifest")
@@ -538,6 +537,7 @@ do_uninstall() {
 main() {
   SRC_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
   readonly SRC_DIR
+  declare -ga as_cmd=() created_dirs=() manifest_files=() manifest_dirs=()
   parse_args "$@"
   resolve_paths
   work=$(mktemp -d "${TMPDIR:-/tmp}/dbus-mcp-install.XXXXXX")
