@@ -22,6 +22,9 @@ set -euo pipefail
 readonly ISSUE18_WORKAROUND_DEFAULT=1
 # Under TCG the plainest CPU model is the least to emulate (node starts faster than with -cpu max).
 readonly TCG_CPU_DEFAULT=qemu64
+# Under TCG on a shared host a worker's event loop stalls for seconds at a time: the scenario sets
+# WORKER_HEARTBEAT_MS to this (default 5000) in alice's ~/.config/dbus-mcp/config and says so.
+readonly TCG_HEARTBEAT_MS=30000
 
 usage() {
   cat <<'EOF'
@@ -191,6 +194,7 @@ build_payload() {
     printf 'STEPS=%q\n' "$steps"
     printf 'ISSUE18_WORKAROUND=%q\n' "${SYSTEM_TEST_ISSUE18_WORKAROUND:-$ISSUE18_WORKAROUND_DEFAULT}"
     printf 'ACCEL=%q\n' "$accel"
+    if [ "$accel" = tcg ]; then printf 'WORKER_HEARTBEAT_MS=%q\n' "$TCG_HEARTBEAT_MS"; fi
   } >"$stage/run.env"
   cat >"$stage/run" <<'EOF'
 #!/bin/sh
