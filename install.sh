@@ -32,7 +32,7 @@ Options:
                        the unit's ExecStart follows
   --no-systemd         no units, no systemctl (for hosts without a systemd user manager)
   --relax-namespaces   also install the $DROPIN drop-in (hosts that forbid user
-                       namespaces: the service fails with 226/NAMESPACE)
+                       namespaces: the service fails with 217/USER)
   --no-build           install the existing dist/dbus-mcp.mjs instead of running npm
   --dry-run            print every action, change nothing
   -h, --help           this text
