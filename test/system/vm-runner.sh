@@ -43,8 +43,8 @@ started=$(date +%s)
 runuser -u alice -- env -i HOME=/home/alice USER=alice LOGNAME=alice SHELL=/bin/bash LANG=C.UTF-8 \
   PATH=/usr/local/bin:/usr/bin:/bin XDG_RUNTIME_DIR="$runtime" \
   DBUS_SESSION_BUS_ADDRESS="unix:path=$runtime/bus" \
-  RESULTS="$results" STEPS="${STEPS:-}" ISSUE18_WORKAROUND="${ISSUE18_WORKAROUND:-1}" ACCEL="${ACCEL:-}" \
-  WORKER_HEARTBEAT_MS="${WORKER_HEARTBEAT_MS:-}" \
+  RESULTS="$results" STEPS="${STEPS:-}" ISSUE18_WORKAROUND="${ISSUE18_WORKAROUND:-0}" ACCEL="${ACCEL:-}" \
+  WORKER_HEARTBEAT_MS="${WORKER_HEARTBEAT_MS:-}" CPU_QUOTA="${CPU_QUOTA:-}" \
   bash /home/alice/dbus-mcp/test/system/scenario.sh
 say "scenario exited $? after $(($(date +%s) - started)) s"
 
