@@ -272,4 +272,6 @@ reset_units() {
 step_cleanup() {
   sess_close_all
   rm -rf -- "$WORK"
+  # However the step ended (a stray `exit 0` included), a failed check fails it.
+  [ "$FAILED" = 0 ] || exit 1
 }

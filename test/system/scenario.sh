@@ -364,9 +364,12 @@ step_sandbox() {
     check "$cap: none" grep -Eq "^$cap:\s+0+$" <<<"$st"
   done
   local ns
-  for ns in user mnt ipc uts; do
+  for ns in user mnt uts; do
     check "its own $ns namespace" [ "$(readlink "/proc/$pid/ns/$ns")" != "$(readlink "/proc/self/ns/$ns")" ]
   done
+  # No PrivateIPC= (it broke ExecReload=; docs/SYSTEMD-MODE.md): the host's IPC namespace.
+  check "the host's ipc namespace (the unit has no PrivateIPC=)" \
+    [ "$(readlink "/proc/$pid/ns/ipc")" = "$(readlink /proc/self/ns/ipc)" ]
   local path
   for path in / /usr /etc "$HOME" "$CHECKOUT"; do
     check "$path is read-only inside ($(mount_options "$pid" "$path"))" eval '[[ "$(mount_options "$pid" "$path")" == ro* ]]'
@@ -381,14 +384,15 @@ step_sandbox() {
     check "inside: writing to /usr/local fails" eval '! nsenter -t "$pid" -U -m --preserve-credentials touch /usr/local/sandbox-probe 2>/dev/null'
     check "inside: writing to \$XDG_RUNTIME_DIR works" nsenter -t "$pid" -U -m --preserve-credentials \
       sh -c 'touch "$XDG_RUNTIME_DIR/sandbox-probe" && rm "$XDG_RUNTIME_DIR/sandbox-probe"'
-    check "inside: another user's /tmp file is not visible" eval '
-      touch /tmp/outside-probe; ! nsenter -t "$pid" -U -m --preserve-credentials test -e /tmp/outside-probe; r=$?; rm -f /tmp/outside-probe; exit $r'
+    # (Conditions run in the step's shell: a bare `exit` there would end the whole step.)
+    check "inside: another user's /tmp file is not visible" eval '(
+      touch /tmp/outside-probe; ! nsenter -t "$pid" -U -m --preserve-credentials test -e /tmp/outside-probe; r=$?; rm -f /tmp/outside-probe; exit $r)'
     check "inside: /dev has no disks" eval '! nsenter -t "$pid" -U -m --preserve-credentials test -e /dev/vda'
   else
     note "nsenter into the service's namespaces was refused; the mount table above is the evidence"
   fi
-  check "its workers are in the same namespaces" eval '
-    for w in $(pgrep -P "$pid"); do [ "$(readlink /proc/$w/ns/mnt)" = "$(readlink /proc/$pid/ns/mnt)" ] || exit 1; done'
+  check "its workers are in the same namespaces" eval '(
+    for w in $(pgrep -P "$pid"); do [ "$(readlink /proc/$w/ns/mnt)" = "$(readlink /proc/$pid/ns/mnt)" ] || exit 1; done)'
 }
 
 # The mount of PID's mount table that holds PATH (longest mount point that is a prefix).
