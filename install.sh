@@ -4,8 +4,7 @@
 # Run under sudo, it installs the units for the invoking user ($SUDO_USER). Guide: docs/SYSTEMD-MODE.md.
 set -euo pipefail
 
-SRC_DIR="$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)"
-readonly SRC_DIR
+# Nothing runs before `main "$@"` at the end: the file is only constants and functions until then.
 readonly SERVICE=dbus-mcp-standalone.service
 readonly SOCKET=dbus-mcp-standalone.socket
 readonly DEFAULT_PREFIX=/usr/local
@@ -33,7 +32,7 @@ Options:
                        the unit's ExecStart follows
   --no-systemd         no units, no systemctl (for hosts without a systemd user manager)
   --relax-namespaces   also install the $DROPIN drop-in (hosts that forbid user
-                       namespaces: the service fails with 226/NAMESPACE)
+                       namespaces: the service fails with 217/USER)
   --no-build           install the existing dist/dbus-mcp.mjs instead of running npm
   --dry-run            print every action, change nothing
   -h, --help           this text
@@ -50,99 +49,123 @@ die() {
   exit 1
 }
 
-mode=prod
-prefix=$DEFAULT_PREFIX
-purge=0
-dry_run=0
-no_systemd=0
-relax=0
-build=1
-mode_flags=0
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --prod-only) mode=prod mode_flags=$((mode_flags + 1)) ;;
-    --dev-only) mode=dev mode_flags=$((mode_flags + 1)) ;;
-    --uninstall) mode=uninstall mode_flags=$((mode_flags + 1)) ;;
-    --purge) purge=1 ;;
-    --prefix)
-      [ $# -ge 2 ] || die "--prefix needs a directory"
-      prefix=$2
-      shift
-      ;;
-    --prefix=*) prefix=${1#--prefix=} ;;
-    --no-systemd) no_systemd=1 ;;
-    --relax-namespaces) relax=1 ;;
-    --no-build) build=0 ;;
-    --dry-run | -n) dry_run=1 ;;
-    -h | --help)
-      usage
-      exit 0
-      ;;
-    *) die "unknown option '$1' (see ./install.sh --help)" ;;
+# Sets the mode and options from the command line.
+parse_args() {
+  mode=prod prefix=$DEFAULT_PREFIX purge=0 dry_run=0 no_systemd=0 relax=0 build=1
+  local mode_flags=0
+  while [ $# -gt 0 ]; do
+    case "$1" in
+      --prod-only) mode=prod mode_flags=$((mode_flags + 1)) ;;
+      --dev-only) mode=dev mode_flags=$((mode_flags + 1)) ;;
+      --uninstall) mode=uninstall mode_flags=$((mode_flags + 1)) ;;
+      --purge) purge=1 ;;
+      --prefix)
+        [ $# -ge 2 ] || die "--prefix needs a directory"
+        prefix=$2
+        shift
+        ;;
+      --prefix=*) prefix=${1#--prefix=} ;;
+      --no-systemd) no_systemd=1 ;;
+      --relax-namespaces) relax=1 ;;
+      --no-build) build=0 ;;
+      --dry-run | -n) dry_run=1 ;;
+      -h | --help)
+        usage
+        exit 0
+        ;;
+      *) die "unknown option '$1' (see ./install.sh --help)" ;;
+    esac
+    shift
+  done
+  [ "$mode_flags" -le 1 ] || die "choose one of --prod-only, --dev-only, --uninstall"
+  if [ "$purge" = 1 ]; then
+    if [ "$mode" = prod ] && [ "$mode_flags" = 0 ]; then mode=uninstall; fi
+    [ "$mode" = uninstall ] || die "--purge goes with --uninstall"
+  fi
+
+  # Paths end up in unit files: keep them to characters systemd and the shell take literally.
+  case "$prefix" in
+    /*) ;;
+    *) die "--prefix must be an absolute path, got '$prefix'" ;;
   esac
-  shift
-done
-[ "$mode_flags" -le 1 ] || die "choose one of --prod-only, --dev-only, --uninstall"
-if [ "$purge" = 1 ]; then
-  [ "$mode" = prod ] && [ "$mode_flags" = 0 ] && mode=uninstall
-  [ "$mode" = uninstall ] || die "--purge goes with --uninstall"
-fi
+  [[ "$prefix" =~ ^[A-Za-z0-9/._+@-]+$ ]] || die "--prefix '$prefix' has characters a unit file cannot hold as is"
+  prefix=${prefix%/}
+  [ -n "$prefix" ] || prefix=/
+}
 
-# Paths end up in unit files: keep them to characters systemd and the shell take literally.
-case "$prefix" in
-  /*) ;;
-  *) die "--prefix must be an absolute path, got '$prefix'" ;;
-esac
-[[ "$prefix" =~ ^[A-Za-z0-9/._+@-]+$ ]] || die "--prefix '$prefix' has characters a unit file cannot hold as is"
-prefix=${prefix%/}
-[ -n "$prefix" ] || prefix=/
+# Sets who the units are for and every path install.sh touches.
+resolve_paths() {
+  destdir=${DESTDIR:-}
+  if [ -n "$destdir" ]; then
+    destdir=$(realpath -m -- "$destdir")
+    [ "$destdir" != / ] || destdir=
+  fi
 
-destdir=${DESTDIR:-}
-if [ -n "$destdir" ]; then
-  destdir=$(realpath -m -- "$destdir")
-  [ "$destdir" != / ] || destdir=
-fi
+  # The user whose systemd manager runs the service: the invoking user, also under sudo.
+  euid=$(id -u)
+  local as_other_user=0
+  if [ "$euid" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
+    target_user=$SUDO_USER
+    target_home=$(getent passwd "$target_user" | cut -d: -f6)
+    [ -n "$target_home" ] || die "cannot find the home directory of $target_user"
+    config_home=$target_home/.config
+    data_home=$target_home/.local/share
+    as_other_user=1
+  else
+    target_user=$(id -un)
+    target_home=${HOME:?HOME is not set}
+    config_home=${XDG_CONFIG_HOME:-$target_home/.config}
+    data_home=${XDG_DATA_HOME:-$target_home/.local/share}
+  fi
+  target_uid=$(id -u "$target_user")
+  [ -z "$destdir" ] || as_other_user=0
+  under_sudo=$as_other_user
 
-# The user whose systemd manager runs the service: the invoking user, also under sudo.
-euid=$(id -u)
-if [ "$euid" = 0 ] && [ -n "${SUDO_USER:-}" ] && [ "$SUDO_USER" != root ]; then
-  target_user=$SUDO_USER
-  target_home=$(getent passwd "$target_user" | cut -d: -f6)
-  [ -n "$target_home" ] || die "cannot find the home directory of $target_user"
-  config_home=$target_home/.config
-  data_home=$target_home/.local/share
-  as_other_user=1
-else
-  target_user=$(id -un)
-  target_home=${HOME:?HOME is not set}
-  config_home=${XDG_CONFIG_HOME:-$target_home/.config}
-  data_home=${XDG_DATA_HOME:-$target_home/.local/share}
-  as_other_user=0
-fi
-target_uid=$(id -u "$target_user")
-[ -z "$destdir" ] || as_other_user=0
-unit_dir=$config_home/systemd/user
-dropin_dir=$unit_dir/$SERVICE.d
-manifest=$data_home/dbus-mcp/install-manifest
-bin_dir=${prefix%/}/bin
-program=$bin_dir/dbus-mcp
-wrapper=$bin_dir/dbus-mcp-socket-wrapper
-# The chunks the program imports on demand: it names them as ../lib/dbus-mcp/ from its own directory.
-lib_dir=${prefix%/}/lib/dbus-mcp
+  # The one place that decides how a command runs as the target user (see as_user).
+  as_user_prefix=()
+  runtime_dir=${XDG_RUNTIME_DIR:-/run/user/$target_uid}
+  if [ "$as_other_user" = 1 ]; then
+    if command -v runuser >/dev/null 2>&1; then
+      as_user_prefix=(runuser -u "$target_user" --)
+    else
+      as_user_prefix=(sudo -u "$target_user" --)
+    fi
+    runtime_dir=/run/user/$target_uid
+  fi
+  user_systemctl_cmd=(systemctl --user)
+  if [ "$as_other_user" = 1 ] || [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+    user_systemctl_cmd=(env XDG_RUNTIME_DIR="$runtime_dir" systemctl --user)
+  fi
+
+  unit_dir=$config_home/systemd/user
+  dropin_dir=$unit_dir/$SERVICE.d
+  manifest=$data_home/dbus-mcp/install-manifest
+  bin_dir=${prefix%/}/bin
+  program=$bin_dir/dbus-mcp
+  wrapper=$bin_dir/dbus-mcp-socket-wrapper
+  # The chunks the program imports on demand: it names them as ../lib/dbus-mcp/ from its own directory.
+  lib_dir=${prefix%/}/lib/dbus-mcp
+}
 
 # ── Running actions ─────────────────────────────────────────────────────────────────────────
 # Every change goes through `act`, which prints it and, unless --dry-run, runs it.
 
 act() {
-  local line
-  printf -v line ' %q' "$@"
+  local line cmd=("$@")
+  [ "${cmd[0]}" != as_user ] || cmd=("${as_user_prefix[@]}" "${cmd[@]:1}")
+  printf -v line ' %q' "${cmd[@]}"
   if [ "$dry_run" = 1 ]; then
     printf '(dry run)%s\n' "$line"
   else
     printf '+%s\n' "$line"
-    "$@"
+    "${cmd[@]}"
   fi
 }
+
+# as_user COMMAND…: runs COMMAND as the user whose units these are — directly when that is who
+# runs install.sh, else (under sudo) through runuser, or `sudo -u` where there is no runuser.
+# `act as_user COMMAND…` prints the command as it really runs.
+as_user() { "${as_user_prefix[@]}" "$@"; }
 
 # Where a path really lands.
 dest() { printf '%s%s' "$destdir" "$1"; }
@@ -155,14 +178,11 @@ owner_of() {
   esac
 }
 
-# The command prefix that makes a change to a path as the right user.
-declare -a as_cmd
+# The command prefix that makes a change to a path as the right user (into as_cmd).
 as_for() {
   as_cmd=()
   if [ "$(owner_of "$1")" = user ]; then
-    if [ "$as_other_user" = 1 ]; then
-      if command -v runuser >/dev/null 2>&1; then as_cmd=(runuser -u "$target_user" --); else as_cmd=(sudo -u "$target_user" --); fi
-    fi
+    as_cmd=("${as_user_prefix[@]}")
     return
   fi
   [ -z "$destdir" ] && [ "$euid" != 0 ] || return 0
@@ -173,16 +193,8 @@ as_for() {
   as_cmd=(sudo --)
 }
 
-run_user() {
-  if [ "$as_other_user" = 1 ]; then
-    if command -v runuser >/dev/null 2>&1; then act runuser -u "$target_user" -- "$@"; else act sudo -u "$target_user" -- "$@"; fi
-  else
-    act "$@"
-  fi
-}
-
-declare -a created_dirs=()
-# Creates a directory (real path) and any missing parents, remembering which it created.
+# Creates a directory (real path) and any missing parents, remembering which it created
+# (created_dirs).
 ensure_dir() {
   local real=$1 missing=() d
   d=$real
@@ -229,21 +241,9 @@ remove_dir_if_empty() {
 
 # ── systemd ─────────────────────────────────────────────────────────────────────────────────
 
-user_systemctl() {
-  if [ "$as_other_user" = 1 ]; then
-    runuser -u "$target_user" -- env XDG_RUNTIME_DIR="/run/user/$target_uid" systemctl --user "$@"
-  else
-    systemctl --user "$@"
-  fi
-}
-
-act_systemctl() {
-  if [ "$as_other_user" = 1 ]; then
-    act runuser -u "$target_user" -- env XDG_RUNTIME_DIR="/run/user/$target_uid" systemctl --user "$@"
-  else
-    act systemctl --user "$@"
-  fi
-}
+# systemctl --user of the target user's manager; act_systemctl prints it and honours --dry-run.
+user_systemctl() { as_user "${user_systemctl_cmd[@]}" "$@"; }
+act_systemctl() { act as_user "${user_systemctl_cmd[@]}" "$@"; }
 
 systemd_reachable() {
   [ -z "$destdir" ] && [ "$no_systemd" = 0 ] && command -v systemctl >/dev/null 2>&1 &&
@@ -261,7 +261,7 @@ print_systemd_commands() {
 
 # ── Manifest: what this script installed, so --uninstall removes exactly that ──────────────
 
-declare -a manifest_files=() manifest_dirs=()
+# Reads the manifest into manifest_files and manifest_dirs.
 read_manifest() {
   local kind path file
   file=$(dest "$manifest")
@@ -301,7 +301,7 @@ version_ge() { [ "$(printf '%s\n%s\n' "$2" "$1" | sort -V | head -n 1)" = "$2" ]
 
 check_prerequisites() {
   local hint=''
-  [ "$as_other_user" = 1 ] && hint=' (sudo resets PATH: run ./install.sh as yourself; it asks for sudo where needed)'
+  [ "$under_sudo" = 0 ] || hint=' (sudo resets PATH: run ./install.sh as yourself; it asks for sudo where needed)'
   command -v node >/dev/null 2>&1 || die "node not found on PATH$hint: install Node.js >= $MIN_NODE (https://nodejs.org/ or your distribution's nodejs package)"
   local version
   version=$(node -p 'process.versions.node')
@@ -318,9 +318,9 @@ run_build() {
   fi
   cd "$SRC_DIR"
   if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-    run_user npm ci --no-audit --no-fund
+    act as_user npm ci --no-audit --no-fund
   fi
-  run_user npm run --silent build
+  act as_user npm run --silent build
   [ "$dry_run" = 1 ] || [ -f dist/dbus-mcp.mjs ] || die "the build did not produce dist/dbus-mcp.mjs"
 }
 
@@ -391,6 +391,9 @@ start_units() {
   user_systemctl is-active --quiet "$SERVICE" && was_running=1
   user_systemctl is-active --quiet "$SOCKET" && socket_active=1
   act_systemctl daemon-reload
+  # A unit that failed before (a start limit hit, a sandbox this host could not set up) refuses to
+  # be started again until its failure is reset.
+  if user_systemctl is-failed --quiet "$SERVICE" "$SOCKET"; then act_systemctl reset-failed "$SERVICE" "$SOCKET"; fi
   act_systemctl enable "$SOCKET"
   if [ "$socket_active" = 1 ]; then
     # The socket unit keeps the listening socket open: clients that connect meanwhile queue.
@@ -420,6 +423,15 @@ install_program_lib() {
     name=${f##*/}
     [ -e "$SRC_DIR/dist/lib/dbus-mcp/$name" ] || remove_file "$lib_dir/$name"
   done
+}
+
+# The version being installed: what the built program says (the manifest's before a first build).
+program_version() {
+  if [ -f "$SRC_DIR/dist/dbus-mcp.mjs" ]; then
+    node "$SRC_DIR/dist/dbus-mcp.mjs" --version
+  else
+    node -p 'require(process.argv[1]).version' "$SRC_DIR/package.json"
+  fi
 }
 
 do_prod() {
@@ -452,7 +464,7 @@ do_prod() {
   start_units
   local done_word=installed
   [ "$dry_run" = 0 ] || done_word="would install (dry run)"
-  say "$done_word dbus-mcp $(node -p "require('$SRC_DIR/package.json').version") to $(dest "$program"); configuration: $CONFIG"
+  say "$done_word dbus-mcp $(program_version) to $(dest "$program"); configuration: $CONFIG"
 }
 
 do_dev() {
@@ -467,12 +479,33 @@ do_dev() {
   say "development install: the service runs $SRC_DIR/dist/dbus-mcp.mjs (rebuild with npm run build, then systemctl --user restart $SERVICE)"
 }
 
+# Where the socket unit listens, one path a line (a drop-in may have moved ListenStream=); the
+# default path when systemd does not say.
+listen_paths() {
+  local paths
+  paths=$(user_systemctl show -p Listen --value "$SOCKET" 2>/dev/null | sed -n 's/^\(\/[^ ]*\) (Stream)$/\1/p') || true
+  printf '%s\n' "${paths:-$runtime_dir/dbus-mcp.sock}"
+}
+
+# After the units stopped: systemd leaves the socket unit's file in place, and a supervisor that
+# was killed leaves its control socket (<socket>.ctl); neither serves anyone any more.
+remove_sockets() {
+  local path p
+  while IFS= read -r path; do
+    for p in "$path" "$path.ctl"; do
+      if [ -S "$p" ]; then act as_user rm -f -- "$p"; fi
+    done
+  done <<<"$1"
+}
+
 do_uninstall() {
   if systemd_reachable; then
-    local unit
+    local unit sockets
+    sockets=$(listen_paths)
     for unit in "$SOCKET" "$SERVICE"; do
       if user_systemctl cat "$unit" >/dev/null 2>&1; then act_systemctl disable --now "$unit"; fi
     done
+    remove_sockets "$sockets"
   elif [ -z "$destdir" ] && [ "$no_systemd" = 0 ] && command -v systemctl >/dev/null 2>&1; then
     say "no user systemd reachable: if dbus-mcp runs, stop it: systemctl --user disable --now $SOCKET $SERVICE"
   fi
@@ -501,19 +534,28 @@ do_uninstall() {
   say "uninstalled"
 }
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/dbus-mcp-install.XXXXXX")
-trap 'rm -rf -- "$work"' EXIT
-chmod 0755 "$work"
+main() {
+  SRC_DIR=$(cd -- "$(dirname -- "${BASH_SOURCE[0]}")" && pwd)
+  readonly SRC_DIR
+  declare -ga as_cmd=() created_dirs=() manifest_files=() manifest_dirs=()
+  parse_args "$@"
+  resolve_paths
+  work=$(mktemp -d "${TMPDIR:-/tmp}/dbus-mcp-install.XXXXXX")
+  trap 'rm -rf -- "$work"' EXIT
+  chmod 0755 "$work"
 
-[ -z "$destdir" ] || say "staged install: every path below DESTDIR=$destdir"
-[ "$dry_run" = 0 ] || say "dry run: printing the actions, changing nothing"
-read_manifest || true
-case "$mode" in
-  prod) do_prod ;;
-  dev) do_dev ;;
-  uninstall)
-    manifest_files=()
-    manifest_dirs=()
-    do_uninstall
-    ;;
-esac
+  [ -z "$destdir" ] || say "staged install: every path below DESTDIR=$destdir"
+  [ "$dry_run" = 0 ] || say "dry run: printing the actions, changing nothing"
+  read_manifest || true
+  case "$mode" in
+    prod) do_prod ;;
+    dev) do_dev ;;
+    uninstall)
+      manifest_files=()
+      manifest_dirs=()
+      do_uninstall
+      ;;
+  esac
+}
+
+main "$@"

@@ -53,6 +53,17 @@ function expectedTree(stage: Stage, prefix = 'usr/local'): Record<string, string
 
 const unitFile = (stage: Stage, name: string): string => staged(stage, join(stage.home, UNIT_DIR, name));
 
+/** A socket file nobody listens on any more, as a stopped socket unit or a killed server leaves it. */
+function leaveSocketFile(path: string): void {
+  const r = spawnSync('/usr/bin/python3', [
+    '-c',
+    'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])',
+    path,
+  ]);
+  assert.equal(r.status, 0, String(r.stderr));
+  assert.ok(isSocket(path));
+}
+
 describe('install.sh', () => {
   before(ensureBuilt);
 
@@ -278,6 +289,8 @@ describe('install.sh', () => {
         `echo "$*" >> ${log}`,
         'case "$*" in',
         '  *is-active*) for u in $FAKE_ACTIVE; do case "$*" in *"$u"*) exit 0 ;; esac; done; exit 3 ;;',
+        '  *is-failed*) [ -n "$FAKE_FAILED" ] || exit 1 ;;',
+        '  *"show -p Listen"*) [ -z "$FAKE_LISTEN" ] || echo "$FAKE_LISTEN (Stream)"; exit 0 ;;',
         'esac',
         'exit 0',
         '',
@@ -285,17 +298,24 @@ describe('install.sh', () => {
       { mode: 0o755 },
     );
     const home = join(tempDir('home'), 'user');
-    const run = (args: string[], active: string) => {
+    const runtime = tempDir('runtime');
+    const run = (args: string[], active: string, failed = '') => {
       writeFileSync(log, '');
       const r = spawnSync('bash', [join(ROOT, 'install.sh'), ...args], {
         encoding: 'utf8',
-        env: cleanEnv({ HOME: home, PATH: `${dir}:${process.env.PATH}`, FAKE_ACTIVE: active }),
+        env: cleanEnv({
+          HOME: home,
+          PATH: `${dir}:${process.env.PATH}`,
+          FAKE_ACTIVE: active,
+          FAKE_FAILED: failed,
+          XDG_RUNTIME_DIR: runtime,
+        }),
       });
       assert.equal(r.status, 0, r.stderr);
       return readFileSync(log, 'utf8').trim().split('\n');
     };
     const mutating = (calls: string[]) =>
-      calls.filter((c) => !/show-environment|is-active|^--user cat /.test(c));
+      calls.filter((c) => !/show-environment|is-active|is-failed|^--user (cat|show) /.test(c));
 
     // Fresh: the socket is enabled and started; no service to restart.
     assert.deepEqual(mutating(run(['--dev-only', '--no-build'], '')), [
@@ -312,6 +332,14 @@ describe('install.sh', () => {
         '--user restart dbus-mcp-standalone.service',
       ],
     );
+    // Units that failed before (a start limit, a sandbox the host could not set up, then fixed with
+    // --relax-namespaces) are reset first, or systemd would refuse to start them.
+    assert.deepEqual(mutating(run(['--dev-only', '--no-build'], '', 'failed')), [
+      '--user daemon-reload',
+      '--user reset-failed dbus-mcp-standalone.service dbus-mcp-standalone.socket',
+      '--user enable dbus-mcp-standalone.socket',
+      '--user start dbus-mcp-standalone.socket',
+    ]);
     // A service started without its socket: stop it, start the socket, start the service again.
     assert.deepEqual(mutating(run(['--dev-only', '--no-build'], 'dbus-mcp-standalone.service')), [
       '--user daemon-reload',
@@ -320,7 +348,12 @@ describe('install.sh', () => {
       '--user start dbus-mcp-standalone.socket',
       '--user start dbus-mcp-standalone.service',
     ]);
-    // Uninstall stops and disables before removing anything, and reloads afterwards.
+    // Uninstall stops and disables before removing anything, and reloads afterwards; the sockets
+    // the stopped units leave in $XDG_RUNTIME_DIR (systemd's listening socket, the control socket)
+    // go too, and nothing else there.
+    const leftovers = ['dbus-mcp.sock', 'dbus-mcp.sock.ctl'].map((name) => join(runtime, name));
+    for (const path of leftovers) leaveSocketFile(path);
+    writeFileSync(join(runtime, 'bus'), ''); // someone else's file
     const calls = mutating(run(['--uninstall'], 'dbus-mcp-standalone.socket dbus-mcp-standalone.service'));
     assert.deepEqual(calls.slice(0, 3), [
       '--user disable --now dbus-mcp-standalone.socket',
@@ -329,6 +362,42 @@ describe('install.sh', () => {
     ]);
     assert.equal(existsSync(join(home, '.config')), false);
     assert.equal(existsSync(join(home, '.local')), false);
+    for (const path of leftovers) assert.equal(existsSync(path), false, `${path} was left behind`);
+    assert.ok(existsSync(join(runtime, 'bus')));
+  });
+
+  it('--uninstall removes the sockets where the socket unit listened, also when a drop-in moved ListenStream=', () => {
+    const dir = tempDir('fake-systemctl');
+    writeFileSync(
+      join(dir, 'systemctl'),
+      [
+        '#!/bin/sh',
+        'case "$*" in',
+        '  *"show -p Listen"*) echo "$FAKE_LISTEN (Stream)" ;;',
+        'esac',
+        'exit 0',
+        '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const home = join(tempDir('home'), 'user');
+    const runtime = tempDir('runtime');
+    const moved = join(runtime, 'elsewhere.sock');
+    for (const path of [moved, `${moved}.ctl`]) leaveSocketFile(path);
+    const env = cleanEnv({ HOME: home, PATH: `${dir}:${process.env.PATH}`, XDG_RUNTIME_DIR: runtime });
+    const install = spawnSync('bash', [join(ROOT, 'install.sh'), '--dev-only', '--no-build'], {
+      encoding: 'utf8',
+      env,
+    });
+    assert.equal(install.status, 0, install.stderr);
+    const r = spawnSync('bash', [join(ROOT, 'install.sh'), '--uninstall'], {
+      encoding: 'utf8',
+      env: { ...env, FAKE_LISTEN: moved },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`\\+ rm -f -- ${moved}\\n`));
+    assert.equal(existsSync(moved), false);
+    assert.equal(existsSync(`${moved}.ctl`), false);
   });
 
   it('--no-systemd installs no units and runs no systemctl', () => {
