@@ -6,6 +6,8 @@ import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import type { SessionPhase, SessionStatus } from '../shared/status.js';
 import { ClientLink } from './client-link.js';
+import type { DiscoverCache } from './discover-cache.js';
+import { SessionDiscover } from './discover-cache.js';
 import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
 import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
 import type { Pending } from './session-state.js';
@@ -42,6 +44,8 @@ export interface SessionOptions {
   takeServiceToken?: (bucket: RateBucketName) => BucketDecision;
   /** Why workers may not start on this machine (CPU quota, the keys to change), for error texts. */
   explainStartFailure?: () => string;
+  /** Answers `server/discover` probes without a worker when it can (discover-cache.ts). */
+  discoverCache?: DiscoverCache;
 }
 
 /**
@@ -91,10 +95,12 @@ export class ClientSession {
   private policyState: PolicyStateWire | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private hangupGraceArmed = false;
+  private readonly discover: SessionDiscover | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id;
     this.log = opts.log.child({ clientId: opts.id });
+    this.discover = opts.discoverCache && new SessionDiscover(opts.discoverCache);
     this.link = new ClientLink(opts.socket, opts.config().MAX_MESSAGE_BYTES, this.log, {
       onMessage: (msg) => this.fromClient(msg),
       onEnd: this.onEnd,
@@ -200,6 +206,15 @@ export class ClientSession {
       this.link.write(
         errorResponse(msg.id, INVALID_REQUEST, `request id ${JSON.stringify(msg.id)} is already in flight`),
       );
+      return;
+    }
+    const answer = this.discover?.answer(msg);
+    if (answer && isRequest(msg)) {
+      // A probe answered from the cache: never forwarded, so the session is otherwise unchanged.
+      this.inFlight.settle(msg.id);
+      this.requestsServed++;
+      this.link.write(answer);
+      this.finishIfHungUp();
       return;
     }
     this.handshake.record(msg);
