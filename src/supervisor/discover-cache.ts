@@ -88,12 +88,14 @@ export class DiscoverCache {
     const key = keyOf(config);
     if (!worker || !this.empty || key !== this.#key || this.#asking === key) return;
     this.#asking = key;
+    const askedAt = Date.now();
     worker
       .discover(config)
       .then(
         (result) => {
-          if (this.offer(config, result))
-            this.log.debug({ workerPid: worker.pid }, 'server/discover answer cached');
+          if (!this.offer(config, result)) return;
+          const answerMs = Date.now() - askedAt;
+          this.log.debug({ workerPid: worker.pid, answerMs }, 'server/discover answer cached');
         },
         (err: unknown) =>
           this.log.debug({ err, workerPid: worker.pid }, 'no server/discover answer from worker'),
