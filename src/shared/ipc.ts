@@ -9,7 +9,8 @@ import { AppError, ERROR_CODES } from './errors.js';
  * handler table (`dispatch`). Ordering rules:
  *
  * supervisor → worker: `attach` exactly once (a spare worker waits for it), then any of `mcp`,
- * `config`, `flow`, `ping`, `shutdown`, and one `rate-answer` for each `rate-take` (same `id`).
+ * `config`, `flow`, `ping`, `shutdown`, and one `rate-answer` for each `rate-take` (same `id`);
+ * `discover` in any phase once booted (answered with one `discover-answer`, same `id`).
  *
  * worker → supervisor: `boot-progress` while it loads (each stage it reaches, so a slow machine is
  * told apart from a hung worker), `booted` once the program is loaded (before attach), `ready` once
@@ -74,6 +75,8 @@ export const toWorkerSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('flow'), paused: z.boolean() }),
   z.object({ t: z.literal('ping'), n: z.number().int() }),
   z.object({ t: z.literal('shutdown') }),
+  /** Asks for the result this worker's MCP server gives `server/discover` under `config` (any phase). */
+  z.object({ t: z.literal('discover'), id: z.number().int(), config: configSchema }),
   /** The supervisor's answer to `rate-take`: a service-wide token was taken, or when to retry. */
   z.object({
     t: z.literal('rate-answer'),
@@ -100,6 +103,16 @@ export const toSupervisorSchema = z.discriminatedUnion('t', [
     heapUsedBytes: z.number(),
   }),
   z.object({ t: z.literal('policy-state'), state: policyStateSchema }),
+  /**
+   * The answer to `discover` (same `id`): the JSON-RPC `result` the worker's SDK server gave a
+   * canonical 2026-era `server/discover` under that configuration, or why there is none.
+   */
+  z.object({
+    t: z.literal('discover-answer'),
+    id: z.number().int(),
+    result: z.record(z.string(), z.unknown()).optional(),
+    error: z.string().optional(),
+  }),
   /** Asks for one token of the service-wide bucket (all clients of this `serve` together). */
   z.object({ t: z.literal('rate-take'), id: z.number().int(), bucket: rateBucketSchema }),
 ]);

@@ -1,66 +1,22 @@
-import type { BucketDecision, RateBucketName } from '../shared/rate-buckets.js';
-import type { Socket } from 'node:net';
+// Over the house's ~300 lines: the session is one state machine; its phase changes read best in one place.
 import type { Config } from '../shared/config.js';
 import { errorData, errorMessage } from '../shared/errors.js';
 import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import type { SessionPhase, SessionStatus } from '../shared/status.js';
 import { ClientLink } from './client-link.js';
+import { SessionDiscover } from './discover-cache.js';
 import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
 import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
+import type { Phase, SessionOptions } from './session-contract.js';
+import { CRASH_MESSAGE, HANGUP_GRACE_MS, MAX_QUEUED, WAITING_NOTICE_MS } from './session-contract.js';
 import type { Pending } from './session-state.js';
 import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
-import { waitingNotices } from './waiting-notice.js';
+import { startFailure, waitingNotices } from './waiting-notice.js';
 import type { WorkerExit, WorkerLike } from './worker.js';
 import { describeExit } from './worker.js';
 
-export const CRASH_MESSAGE = 'worker crashed; the session continues';
 /**
- * After the client ends its side, requests in flight get this long to be answered before the
- * session closes. (A socket peer that is gone entirely looks the same as a half-close until we
- * write to it, so the wait is bounded; the SDK's own stdio server answers nothing after EOF.)
- */
-export const HANGUP_GRACE_MS = 3000;
-/** A client still waiting for its first worker hears how it goes this often. */
-export const WAITING_NOTICE_MS = 5000;
-/**
- * Messages held while no worker is ready; past this the socket is no longer read (backpressure)
- * until one is. Holding a few means the session sees the client's opening requests (to answer
- * them if no worker comes, and to tell a waiting client what is going on).
- */
-export const MAX_QUEUED = 8;
-
-export interface SessionOptions {
-  id: string;
-  socket: Socket;
-  config: () => Config;
-  log: Logger;
-  /** A worker for this client: a spare when one is there, else a fresh fork. */
-  acquireWorker: () => WorkerLike;
-  onClosed: (session: ClientSession) => void;
-  /** Takes a token of the service-wide rate bucket (all sessions share it; it outlives workers and reloads). */
-  takeServiceToken?: (bucket: RateBucketName) => BucketDecision;
-  /** Why workers may not start on this machine (CPU quota, the keys to change), for error texts. */
-  explainStartFailure?: () => string;
-}
-
-/**
- * The session's one state. `starting`: no worker has been ready for this client yet (its
- * messages wait). `replaying`: a replacement worker is ready and the cached handshake is being
- * replayed to it. `ready`: messages flow. `restarting`: the worker crashed after serving; a
- * replacement is on its way. `closing`: the session ends; nothing restarts.
- */
-type Phase =
-  | { name: 'starting' }
-  | { name: 'replaying'; steps: JsonRpcMessage[]; awaiting: string | undefined }
-  | { name: 'ready' }
-  | { name: 'restarting' }
-  | { name: 'closing'; done: Promise<void> };
-
-/**
- * (One class a little over the house's ~300 lines: the session is one state machine, and its
- * phase changes read best in one place.)
- *
  * One connected client: newline-delimited JSON-RPC framing, a relay to its worker with
  * backpressure both ways (the socket pauses while the IPC channel is congested; the worker holds
  * its output while the socket is), the in-flight request table, and crash recovery: in-flight
@@ -91,10 +47,12 @@ export class ClientSession {
   private policyState: PolicyStateWire | undefined;
   private timers = new Set<NodeJS.Timeout>();
   private hangupGraceArmed = false;
+  private readonly discover: SessionDiscover | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id;
     this.log = opts.log.child({ clientId: opts.id });
+    this.discover = opts.discoverCache && new SessionDiscover(opts.discoverCache);
     this.link = new ClientLink(opts.socket, opts.config().MAX_MESSAGE_BYTES, this.log, {
       onMessage: (msg) => this.fromClient(msg),
       onEnd: this.onEnd,
@@ -200,6 +158,14 @@ export class ClientSession {
       this.link.write(
         errorResponse(msg.id, INVALID_REQUEST, `request id ${JSON.stringify(msg.id)} is already in flight`),
       );
+      return;
+    }
+    const answer = this.discover?.answer(msg);
+    if (answer && isRequest(msg)) {
+      // A probe answered from the cache: never forwarded, so the session is otherwise unchanged.
+      if (this.inFlight.settle(msg.id)) this.requestsServed++;
+      this.link.write(answer);
+      this.finishIfHungUp();
       return;
     }
     this.handshake.record(msg);
@@ -358,13 +324,8 @@ export class ClientSession {
 
   /** No worker could be started for this client: every request it sent gets the reason. */
   private giveUpStarting(cause: string): void {
-    const hint = this.opts.explainStartFailure?.();
-    const message = `worker could not start (${cause})${hint ? `; ${hint}` : ''}; closing this session`;
-    void this.close('worker could not start', {
-      failInFlight: message,
-      finalError: message,
-      data: errorData('WORKER_START_FAILED', { cause }),
-    });
+    const failure = startFailure(cause, this.opts.explainStartFailure?.());
+    void this.close('worker could not start', { failInFlight: failure.finalError, ...failure });
   }
 
   /** While the client waits for its first worker: a log notification, and progress where it asked. */

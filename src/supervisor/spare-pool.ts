@@ -138,6 +138,11 @@ export class SparePool {
     return chosen;
   }
 
+  /** A booted spare, left in the pool (for a question that does not take it), or undefined. */
+  idle(): WorkerLike | undefined {
+    return [...this.spares.keys()].find((w) => w.state === 'idle');
+  }
+
   /** Ends a back-off or a suspension (a reload, or a worker that booted): refills at once. */
   resume(): void {
     if (this.failures === 0 && !this.suspended) return;

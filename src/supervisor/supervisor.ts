@@ -10,6 +10,7 @@ import { BootDeadline } from './boot-deadline.js';
 import { BootSlots } from './boot-slots.js';
 import { ClientSession } from './client-session.js';
 import { explainSlowBoot } from './cpu-quota.js';
+import { DiscoverCache } from './discover-cache.js';
 import { SERVER_BUSY, errorResponse } from './framing.js';
 import type { Listener } from './listener.js';
 import type { StartFault } from './refusal.js';
@@ -107,6 +108,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   // All clients of this serve together: reconnecting, a crashed worker or SIGHUP never refill it.
   const serviceBuckets = new TokenBuckets(serviceLimits(config));
   let seq = 0;
+  // The answer to hosts' `server/discover` probes, from a spare, for the configuration in force.
+  const discoverCache = new DiscoverCache(config, log.child({ component: 'discover' }));
   let phase: Phase = deps.startError
     ? { name: 'refusing', fault: { error: deps.startError, fix: CONFIG_FIX } }
     : { name: 'serving' };
@@ -151,6 +154,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       .then(
         () => {
           bootDeadline.recordBoot(Date.now() - worker.startedAt);
+          if (spare) discoverCache.learn(worker, config);
           // This machine can boot workers after all: spares that gave up may try again.
           if (!spare) pool.resume();
         },
@@ -247,6 +251,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       },
       takeServiceToken: (bucket) => serviceBuckets.take(bucket),
       explainStartFailure,
+      discoverCache,
     });
     sessions.set(id, session);
     session.start();
@@ -268,6 +273,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }
     const wasRefusing = phase.name === 'refusing';
     config = next;
+    discoverCache.setConfig(next);
+    discoverCache.learn(pool.idle(), next);
     serviceBuckets.setLimits(serviceLimits(next));
     phase = { name: 'serving' };
     log.level = next.LOG_LEVEL;

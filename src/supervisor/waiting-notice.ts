@@ -1,3 +1,4 @@
+import { errorData } from '../shared/errors.js';
 import type { JsonRpcMessage } from '../shared/ipc.js';
 import { isRequest } from './session-state.js';
 import type { WorkerLike } from './worker.js';
@@ -45,4 +46,12 @@ function progressTokenOf(msg: JsonRpcMessage): string | number | undefined {
   if (typeof meta !== 'object' || meta === null) return undefined;
   const token = (meta as { progressToken?: unknown }).progressToken;
   return typeof token === 'string' || typeof token === 'number' ? token : undefined;
+}
+
+/** What a client is told when no worker could be started for it: the cause and, if known, why. */
+export function startFailure(cause: string, hint: string | undefined): { finalError: string; data: object } {
+  return {
+    finalError: `worker could not start (${cause})${hint ? `; ${hint}` : ''}; closing this session`,
+    data: errorData('WORKER_START_FAILED', { cause }),
+  };
 }

@@ -89,6 +89,11 @@ export class WorkerHandle implements WorkerLike {
   #booted: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
   #bootFailure: AppError | undefined;
   #exited: { promise: Promise<void>; resolve: () => void };
+  #discoverN = 0;
+  #discovers = new Map<
+    number,
+    { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }
+  >();
 
   constructor(private readonly options: WorkerHandleOptions) {
     this.#log = options.log;
@@ -172,6 +177,18 @@ export class WorkerHandle implements WorkerLike {
     }
   }
 
+  discover(config: Config): Promise<Record<string, unknown>> {
+    if (this.#state !== 'idle' && this.#state !== 'attaching' && this.#state !== 'ready') {
+      return Promise.reject(new Error(`worker ${this.#pid} cannot answer server/discover (${this.#state})`));
+    }
+    const id = ++this.#discoverN;
+    const answer = new Promise<Record<string, unknown>>((resolve, reject) =>
+      this.#discovers.set(id, { resolve, reject }),
+    );
+    this.#send({ t: 'discover', id, config: configToText(config) });
+    return answer;
+  }
+
   kill(reason: string): void {
     if (this.#state === 'exited' || this.#state === 'created' || this.#killReason !== undefined) return;
     this.#killReason = reason;
@@ -233,6 +250,8 @@ export class WorkerHandle implements WorkerLike {
         });
       this.#booted.reject(failure);
       this.#settleWaiters(failure);
+      for (const waiter of this.#discovers.values()) waiter.reject(failure);
+      this.#discovers.clear();
       const exit: WorkerExit = {
         code,
         signal,
@@ -285,6 +304,12 @@ export class WorkerHandle implements WorkerLike {
     'policy-state': (msg) => {
       const owner = this.#owner;
       this.#notify('onPolicyState', () => owner.onPolicyState?.(msg.state));
+    },
+    'discover-answer': (msg) => {
+      const waiter = this.#discovers.get(msg.id);
+      this.#discovers.delete(msg.id);
+      if (msg.result) waiter?.resolve(msg.result);
+      else waiter?.reject(new Error(msg.error ?? 'no answer'));
     },
     'rate-take': (msg) => {
       const owner = this.#owner;

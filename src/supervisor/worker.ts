@@ -67,6 +67,11 @@ export interface WorkerLike {
   setFlow(paused: boolean): void;
   /** SIGHUP: applies a reloaded configuration, once attached. */
   pushConfig(config: Config): void;
+  /**
+   * The `result` the worker's MCP server gives a canonical `server/discover` under `config`
+   * (supervisor/discover-cache.ts); once booted. Rejects when it cannot tell or exits first.
+   */
+  discover(config: Config): Promise<Record<string, unknown>>;
   /** Unintended end: SIGKILL now, reported to the owner as a crash with `reason`. */
   kill(reason: string): void;
   /** Stops on purpose in steps: shutdown message, SIGTERM, SIGKILL. Resolves once it has exited. */

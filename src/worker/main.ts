@@ -7,6 +7,7 @@ import { dispatch, parseIpc, toWorkerSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-transport.js';
 import { SupervisorRate } from './service-rate.js';
+import { discoverAnswer } from './discover-answer.js';
 import { createTestFaults } from './test-faults.js';
 import { warmUp } from './warm-up.js';
 
@@ -45,6 +46,15 @@ async function testBootDelay(env: NodeJS.ProcessEnv, progress: (stage: string) =
     env.TEST_DBUS_MCP_BOOT_PROGRESS === '1' ? setInterval(() => progress('test-delay'), 250) : undefined;
   await new Promise((resolve) => setTimeout(resolve, ms));
   clearInterval(ticker);
+}
+
+/**
+ * TEST-ONLY (with TEST_DBUS_MCP_FAULTS=1): TEST_DBUS_MCP_ATTACH_DELAY_MS holds every attach that
+ * long, so a client's worker is not ready while spares still boot at their own pace.
+ */
+async function testAttachDelay(env: NodeJS.ProcessEnv): Promise<void> {
+  const ms = Number(env.TEST_DBUS_MCP_ATTACH_DELAY_MS);
+  if (env.TEST_DBUS_MCP_FAULTS === '1' && ms > 0) await new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /**
@@ -134,6 +144,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
       const { log } = attaching;
       const start = performance.now();
       try {
+        await testAttachDelay(ctx.env);
         // Awaited: the runtime may come to build asynchronously, and a stop or a config can arrive meanwhile.
         const runtime = await createWorkerRuntime({
           config: attaching.pendingConfig ?? msg.config,
@@ -185,6 +196,18 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
       },
       shutdown: () => void stop('shutdown'),
       'rate-answer': (msg) => serviceRate.answer(msg),
+      discover: (msg) => {
+        if (phase.name === 'stopping') return;
+        discoverAnswer({ serveStdio, createWorkerRuntime, config: msg.config, log: logOf(phase) }).then(
+          (result) => send({ t: 'discover-answer', id: msg.id, result }),
+          (err: unknown) =>
+            send({
+              t: 'discover-answer',
+              id: msg.id,
+              error: err instanceof Error ? err.message : String(err),
+            }),
+        );
+      },
     };
 
     const onMessage = (raw: unknown): void => {

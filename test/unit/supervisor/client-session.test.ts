@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, afterEach, beforeEach, mock, test } from 'node:test';
 import { AppError } from '../../../src/shared/errors.js';
-import { ClientSession, HANGUP_GRACE_MS, WAITING_NOTICE_MS } from '../../../src/supervisor/client-session.js';
+import { ClientSession } from '../../../src/supervisor/client-session.js';
+import { DiscoverCache } from '../../../src/supervisor/discover-cache.js';
+import { HANGUP_GRACE_MS, WAITING_NOTICE_MS } from '../../../src/supervisor/session-contract.js';
 import { FakeWorker, collectingLogger, defaultConfig, flush } from './fakes.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'dbus-mcp-session-'));
@@ -44,7 +46,7 @@ async function until(what: string, probe: () => boolean): Promise<void> {
   throw new Error(`never: ${what}`);
 }
 
-async function session(overrides: Record<string, string> = {}) {
+async function session(overrides: Record<string, string> = {}, discoverCache?: DiscoverCache) {
   const pair = await socketPair();
   const workers: FakeWorker[] = [];
   const { log, lines: logs } = collectingLogger();
@@ -61,6 +63,7 @@ async function session(overrides: Record<string, string> = {}) {
     },
     onClosed: () => (closed = true),
     explainStartFailure: () => 'CPU quota 50%; raise WORKER_BOOT_TIMEOUT_MIN_MS',
+    ...(discoverCache ? { discoverCache } : {}),
   });
   sessions.push(s);
   s.start();
@@ -237,4 +240,33 @@ test('regression: a client that sends and hangs up at once is answered even when
   t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
   await until('answered', () => t.lines.length === 1);
   await until('closed after the answer', () => t.isClosed());
+});
+
+test('a probe the discover cache answers is never forwarded; the rest of the session is as before', async () => {
+  const { log } = collectingLogger();
+  const cache = new DiscoverCache(defaultConfig(), log);
+  const result = { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' };
+  cache.offer(defaultConfig(), result);
+  const t = await session({}, cache);
+  const meta = {
+    'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+    'io.modelcontextprotocol/clientInfo': { name: 'host', version: '1' },
+    'io.modelcontextprotocol/clientCapabilities': {},
+  };
+  t.send({ jsonrpc: '2.0', id: 'probe', method: 'server/discover', params: { _meta: meta } });
+  await until('the probe is answered', () => t.parsed().length === 1);
+  assert.deepEqual(t.parsed()[0], { jsonrpc: '2.0', id: 'probe', result });
+  assert.equal(t.s.state, 'starting', 'answered without a worker');
+  assert.equal(t.s.status().inFlight, 0);
+  t.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { _meta: meta } });
+  await until('queued', () => t.s.status().inFlight === 1);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('the other request reaches the worker', () => t.worker().mcp.length === 1);
+  assert.deepEqual(
+    t.worker().mcp.map((m) => ('method' in m ? m.method : '')),
+    ['tools/list'],
+    'only the request the cache does not answer',
+  );
 });

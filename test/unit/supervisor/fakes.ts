@@ -143,6 +143,11 @@ export class FakeWorker implements WorkerLike {
   pushConfig(config: Config): void {
     this.configs.push(config);
   }
+  /** Set it to answer `discover` (the fake refuses by default: nothing to cache). */
+  discoverResult: Record<string, unknown> | undefined;
+  discover(_config: Config): Promise<Record<string, unknown>> {
+    return this.discoverResult ? Promise.resolve(this.discoverResult) : Promise.reject(new Error('fake'));
+  }
   kill(reason: string): void {
     this.killedFor ??= reason;
     this.exit({ signal: 'SIGKILL', reason });
