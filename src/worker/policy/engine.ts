@@ -1,4 +1,4 @@
-// A little over 300 lines: authorize and explain share the decision, the audit record and the question.
+// Over 300 lines: authorize and explain share the decision, the audit record and the question.
 import type { Config, SafetyLevel } from '../../shared/config.js';
 import { SAFETY_LEVELS } from '../../shared/config.js';
 import { errorMessage } from '../../shared/errors.js';
