@@ -39,14 +39,22 @@ export function cpuQuota(root = '/sys/fs/cgroup', procCgroup = '/proc/self/cgrou
 }
 
 /** What an operator reads when workers do not boot in time: the machine, and the keys to change. */
-export function explainSlowBoot(deadline: { stallMs: number; totalMs: number }): string {
-  const quota = cpuQuota();
+export function explainSlowBoot(
+  deadline: { stallMs: number; totalMs: number },
+  quota: CpuQuota | undefined = cpuQuota(),
+  cpus: number = availableParallelism(),
+): string {
   const machine = quota
     ? `the service runs under a CPU quota of ${quota.percent}% (${quota.file})`
-    : `${availableParallelism()} CPU${availableParallelism() === 1 ? '' : 's'}, no CPU quota found`;
+    : `${cpus} CPU${cpus === 1 ? '' : 's'}, no CPU quota found`;
+  // Raising the quota helps only while it is below what the machine has.
+  const raise =
+    quota && quota.percent < 100 * cpus
+      ? `raise the unit's CPUQuota= (systemctl --user set-property dbus-mcp-standalone.service ` +
+        `CPUQuota=${Math.min(100 * cpus, Math.max(100, 2 * quota.percent))}%) or `
+      : `the unit's CPUQuota= is not what holds it back; `;
   return (
-    `the machine may be too slow or CPU-limited (${machine}); raise the unit's CPUQuota= ` +
-    `(systemctl --user set-property dbus-mcp-standalone.service CPUQuota=100%) or the boot deadline ` +
+    `the machine may be too slow or CPU-limited (${machine}); ${raise}raise the boot deadline ` +
     `WORKER_BOOT_TIMEOUT_MIN_MS (no-progress deadline, now ${deadline.stallMs} ms) / ` +
     `WORKER_BOOT_TIMEOUT_MAX_MS (whole boot, now ${deadline.totalMs} ms) in /etc/dbus-mcp/config`
   );
