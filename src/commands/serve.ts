@@ -134,6 +134,7 @@ export async function runServe(ctx: CommandContext): Promise<number> {
       build: (c) => {
         if (c.WORKER_SNAPSHOT === 'on') snapshots.build(workerExecArgv(c));
       },
+      pause: () => snapshots.pause(),
       failed: (blob, reason) => snapshots.failed(blob, reason),
       describe: (c) =>
         c.WORKER_SNAPSHOT === 'on'

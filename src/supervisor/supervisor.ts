@@ -64,6 +64,8 @@ export interface SnapshotSource {
   blobFor(config: Config): string | undefined;
   /** Builds the blob for this configuration if there is none (in the background; idempotent). */
   build(config: Config): void;
+  /** Gives up a build in progress for now (many clients connected); a later `build` starts again. */
+  pause(): void;
   /** A worker forked from `blob` ended before its first boot stage. */
   failed(blob: string, reason: string): void;
   describe(config: Config): WorkerSnapshotStatus;
@@ -123,9 +125,15 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   const awaited = new Set<WorkerLike>();
   let spareBooting = 0;
   const bootSlots = new BootSlots(deps.bootSlots ?? Number.POSITIVE_INFINITY);
+  /**
+   * A snapshot build holds ~100 MB while it runs: only while few clients are connected, so it never
+   * meets MAX_CLIENTS workers under the unit's MemoryHigh (the VM saw 450 MiB against 448M).
+   */
+  const fewClients = (): boolean => sessions.size < config.MAX_CLIENTS / 4;
   /** Nothing is booting: the moment for work nobody waits for (a worker snapshot build). */
   const whenQuiet = (): void => {
-    if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving') deps.snapshots?.build(config);
+    if (awaited.size === 0 && spareBooting === 0 && phase.name === 'serving' && fewClients())
+      deps.snapshots?.build(config);
   };
 
   /**
@@ -254,6 +262,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       discoverCache,
     });
     sessions.set(id, session);
+    if (!fewClients()) deps.snapshots?.pause();
     session.start();
   };
 

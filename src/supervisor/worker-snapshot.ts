@@ -136,6 +136,19 @@ export class WorkerSnapshots {
     }
   }
 
+  /**
+   * Gives up a build in progress for now (its ~100 MB would count against the unit's MemoryHigh
+   * beside many clients' workers); a later `build()` starts it again.
+   */
+  pause(): void {
+    for (const [key, entry] of this.#entries) {
+      if (entry.state !== 'building') continue;
+      this.#entries.delete(key);
+      entry.child.kill('SIGKILL');
+      this.options.log.info('worker snapshot build paused: many clients are connected');
+    }
+  }
+
   /** Kills a build in progress (draining). */
   stop(): void {
     this.#stopped = true;
@@ -164,10 +177,11 @@ export class WorkerSnapshots {
 
   #build(key: string, path: string, execArgv: readonly string[], scriptPath: string): void {
     const { log } = this.options;
-    const partial = `${path}.${process.pid}.partial`;
-    const sumPartial = `${path}${SUM_SUFFIX}.${process.pid}.partial`;
-    const spawn = this.options.spawn ?? spawnProcess;
     const started = Date.now();
+    // Per build: a paused build's late exit must not touch the files of the one after it.
+    const partial = `${path}.${process.pid}.${started}.partial`;
+    const sumPartial = `${path}${SUM_SUFFIX}.${process.pid}.${started}.partial`;
+    const spawn = this.options.spawn ?? spawnProcess;
     let child: ChildProcess;
     try {
       // No environment: what the build sees must not depend on who built it.
@@ -199,7 +213,13 @@ export class WorkerSnapshots {
     timer.unref();
     const done = (error: string | undefined): void => {
       clearTimeout(timer);
-      if (this.#entries.get(key)?.state !== 'building') return;
+      const entry = this.#entries.get(key);
+      if (entry?.state !== 'building' || entry.child !== child) {
+        // Paused (or stopped): nothing of this build is kept.
+        removeQuietly(partial);
+        removeQuietly(sumPartial);
+        return;
+      }
       if (error === undefined) {
         try {
           chmodSync(partial, 0o600);
