@@ -1,4 +1,5 @@
 import { Client } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { CallToolResult } from '@modelcontextprotocol/server';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import { serveStdio } from '@modelcontextprotocol/server/stdio';
@@ -10,6 +11,7 @@ import { loadConfig } from '../../src/shared/config.js';
 import { createLogger } from '../../src/shared/logger.js';
 import type { WorkerRuntime } from '../../src/worker/runtime.js';
 import { createWorkerRuntime } from '../../src/worker/runtime.js';
+import { onCleanup } from './cleanup.js';
 
 export type Era = '2025' | '2026';
 
@@ -149,4 +151,41 @@ export function errorName(result: {
   _meta?: unknown;
 }): string | undefined {
   return result.isError ? toolError(result).name : undefined;
+}
+
+export interface StdioProduct {
+  client: Client;
+  /** Everything the program wrote on stderr so far. */
+  stderr(): string;
+  /** Closes the client (and so the program); idempotent, also run at cleanup. */
+  close(): Promise<void>;
+}
+
+/** `command args` (a `dbus-mcp stdio`) as an MCP server of a v2 SDK client, its stderr kept. */
+export async function connectStdio(opts: {
+  command: string;
+  args: string[];
+  env: Record<string, string>;
+  cwd: string;
+  clientName: string;
+}): Promise<StdioProduct> {
+  const transport = new StdioClientTransport({
+    command: opts.command,
+    args: opts.args,
+    env: opts.env,
+    stderr: 'pipe',
+    cwd: opts.cwd,
+  });
+  let stderr = '';
+  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
+  const client = new Client({ name: opts.clientName, version: '1.0.0' }, { capabilities: {} });
+  await client.connect(transport);
+  let closed = false;
+  const close = async () => {
+    if (closed) return;
+    closed = true;
+    await client.close().catch(() => undefined);
+  };
+  onCleanup(close);
+  return { client, stderr: () => stderr, close };
 }

@@ -2,13 +2,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import type { MockService, TestBus } from './buses.js';
 import { addMockMethod, mockCall, startBusWithConfig, startMock, startSessionBus } from './buses.js';
-import { onCleanup } from './cleanup.js';
-import { toolError } from './mcp.js';
+import { connectStdio, toolError } from './mcp.js';
 import { programPath, tempDir } from './supervisor.js';
 
 /**
@@ -71,7 +68,7 @@ export async function startProgram(world: World, opts: ProgramOptions = {}): Pro
       .map(([k, v]) => `${k}=${JSON.stringify(v)}`)
       .join('\n'),
   );
-  const transport = new StdioClientTransport({
+  const { client, stderr, close } = await connectStdio({
     command: process.execPath,
     args: [programPath(), 'stdio'],
     env: {
@@ -80,25 +77,14 @@ export async function startProgram(world: World, opts: ProgramOptions = {}): Pro
       XDG_RUNTIME_DIR: dir,
       DBUS_MCP_CONFIG: config,
     },
-    stderr: 'pipe',
     cwd: dir,
+    clientName: 'redteam',
   });
-  let stderr = '';
-  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const client = new Client({ name: 'redteam', version: '1.0.0' }, { capabilities: {} });
-  await client.connect(transport);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await client.close().catch(() => undefined);
-  };
-  onCleanup(close);
   return {
     async call(tool, args) {
       return (await client.callTool({ name: tool, arguments: args }, { timeout: 60_000 })) as ToolResult;
     },
-    stderr: () => stderr,
+    stderr,
     close,
   };
 }

@@ -1,9 +1,8 @@
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Client } from '@modelcontextprotocol/client';
+import type { Client } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/client';
-import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { onCleanup } from '../cleanup.js';
+import { connectStdio } from '../mcp.js';
 import { copyProgram } from '../supervisor.js';
 import { asUser, userDir } from './procs.js';
 import type { Desktop } from './session.js';
@@ -61,27 +60,16 @@ export async function startProduct(
   chmodSync(config, 0o644);
   const [command, args] = asUser(desk.user, process.execPath, [program, 'stdio']);
   const env = desk.env({ DBUS_MCP_CONFIG: config, ...opts.env });
-  const transport = new StdioClientTransport({
+  const { client, stderr, close } = await connectStdio({
     command,
     args,
     env: Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined)),
-    stderr: 'pipe',
     cwd: dir,
+    clientName: 'dbus-mcp-desktop-test',
   });
-  let stderr = '';
-  transport.stderr?.on('data', (b: Buffer) => (stderr += b.toString()));
-  const client = new Client({ name: 'dbus-mcp-desktop-test', version: '1.0.0' }, { capabilities: {} });
-  await client.connect(transport);
-  let closed = false;
-  const close = async () => {
-    if (closed) return;
-    closed = true;
-    await client.close().catch(() => undefined);
-  };
-  onCleanup(close);
   return {
     client,
-    stderr: () => stderr,
+    stderr,
     screenshotDir: join(desk.home, '.cache', 'dbus-mcp', 'screenshots'),
     async call(name, args = {}, o = {}) {
       return (await client.callTool({ name, arguments: args }, o)) as ToolResult;
