@@ -447,3 +447,19 @@ export async function emitMockSignal(
   const variants = s.args.map((a, i) => new Variant(types[i] ?? 'v', a));
   await mockCall(bus, mock, 'EmitSignal', 'sssav', [s.interface, s.name, s.signature, variants], s.path);
 }
+
+/** A third peer on `bus`: a plain dbus-next connection, independent of the code under test. */
+export function thirdPeer(bus: TestBus): MessageBus {
+  const b = dbus.sessionBus({ busAddress: bus.address });
+  b.on('error', () => undefined);
+  onCleanup(() => b.disconnect());
+  return b;
+}
+
+/** The unique name of a dbus-next connection once its Hello is answered. */
+export async function peerName(b: MessageBus): Promise<string> {
+  const named = b as unknown as { name: string | null };
+  for (let i = 0; i < 100 && !named.name; i++) await new Promise((r) => setTimeout(r, 20));
+  if (!named.name) throw new Error('the peer did not connect');
+  return named.name;
+}

@@ -10,13 +10,19 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import dbus, { Message, MessageType } from 'dbus-next';
-import type { MessageBus } from 'dbus-next';
+import { Message, MessageType } from 'dbus-next';
 import { pino } from 'pino';
 import { DBusCallError } from '../../src/shared/errors.js';
 import { BusConnection } from '../../src/worker/dbus/connection.js';
 import type { SignalMessage } from '../../src/worker/dbus/types.js';
-import { addMockMethod, nameOwner, startMock, startSessionBus } from '../helpers/buses.js';
+import {
+  addMockMethod,
+  nameOwner,
+  peerName,
+  startMock,
+  startSessionBus,
+  thirdPeer,
+} from '../helpers/buses.js';
 import type { TestBus } from '../helpers/buses.js';
 import { onCleanup, trackDir } from '../helpers/cleanup.js';
 import { callTool, connectInMemory, resultText } from '../helpers/mcp.js';
@@ -30,21 +36,6 @@ const EAVESDROP_RULES = [
 ];
 
 let bus: TestBus;
-
-/** A third peer: a plain dbus-next connection, independent of the code under test. */
-function peer(): MessageBus {
-  const b = dbus.sessionBus({ busAddress: bus.address });
-  b.on('error', () => undefined);
-  onCleanup(() => b.disconnect());
-  return b;
-}
-
-async function connected(b: MessageBus): Promise<string> {
-  const named = b as unknown as { name: string | null };
-  for (let i = 0; i < 100 && !named.name; i++) await new Promise((r) => setTimeout(r, 20));
-  if (!named.name) throw new Error('the peer did not connect');
-  return named.name;
-}
 
 function worker(): BusConnection {
   const conn = new BusConnection({
@@ -74,8 +65,8 @@ describe('method calls addressed to others', () => {
   test("a third peer's calls to a slow service are answered by the service alone, whatever rules the worker holds", async () => {
     const conn = worker();
     for (const rule of EAVESDROP_RULES) await conn.addMatch(rule);
-    const third = peer();
-    await connected(third);
+    const third = thirdPeer(bus);
+    await peerName(third);
     for (let i = 0; i < 10; i++) {
       const reply = await third.call(new Message({ ...SLOW, member: 'Work', signature: 'u', body: [i] }));
       assert.equal(reply?.type, MessageType.METHOD_RETURN, `call ${i} was answered by someone else`);
@@ -92,8 +83,8 @@ describe('method calls addressed to others', () => {
   test('a call addressed to the worker gets the standard answers: Ping, else UnknownMethod', async () => {
     const conn = worker();
     const unique = await conn.uniqueName();
-    const third = peer();
-    await connected(third);
+    const third = thirdPeer(bus);
+    await peerName(third);
     const ping = await third.call(
       new Message({ destination: unique, path: '/', interface: 'org.freedesktop.DBus.Peer', member: 'Ping' }),
     );
@@ -131,10 +122,10 @@ describe('signals addressed to others', () => {
     conn.onSignal((s) => {
       if (s.interface === 'org.example.Uni') got.push(s);
     });
-    const third = peer();
-    const other = peer();
-    const otherName = await connected(other);
-    await connected(third);
+    const third = thirdPeer(bus);
+    const other = thirdPeer(bus);
+    const otherName = await peerName(other);
+    await peerName(third);
     const emit = (member: string, destination?: string) =>
       third.send(
         new Message({

@@ -12,9 +12,17 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { before, describe, test } from 'node:test';
-import dbus, { Message, MessageType } from 'dbus-next';
+import { Message, MessageType } from 'dbus-next';
 import type { MessageBus } from 'dbus-next';
-import { addMockMethod, nameOwner, rawCall, startMock, startSessionBus } from '../helpers/buses.js';
+import {
+  addMockMethod,
+  nameOwner,
+  peerName,
+  rawCall,
+  startMock,
+  startSessionBus,
+  thirdPeer,
+} from '../helpers/buses.js';
 import type { TestBus } from '../helpers/buses.js';
 import { onCleanup, trackDir } from '../helpers/cleanup.js';
 import { callTool, connectInMemory, toolError } from '../helpers/mcp.js';
@@ -23,20 +31,6 @@ const SLOW = { destination: 'org.example.Slow', path: '/org/example/Slow', inter
 const DRIVER = { service: 'org.freedesktop.DBus', path: '/org/freedesktop/DBus' };
 
 let bus: TestBus;
-
-function peer(): MessageBus {
-  const b = dbus.sessionBus({ busAddress: bus.address });
-  b.on('error', () => undefined);
-  onCleanup(() => b.disconnect());
-  return b;
-}
-
-async function uniqueOf(b: MessageBus): Promise<string> {
-  const named = b as unknown as { name: string | null };
-  for (let i = 0; i < 100 && !named.name; i++) await new Promise((r) => setTimeout(r, 20));
-  if (!named.name) throw new Error('the peer did not connect');
-  return named.name;
-}
 
 async function addMatch(b: MessageBus, rule: string): Promise<void> {
   await b.call(
@@ -53,21 +47,21 @@ async function addMatch(b: MessageBus, rule: string): Promise<void> {
 
 /** Messages `observer` receives that are addressed to someone else while a third peer works. */
 async function overheard(rules: string[]): Promise<Message[]> {
-  const observer = peer();
+  const observer = thirdPeer(bus);
   // Never answer what it overhears (dbus-next would answer other peers' calls with UnknownMethod).
   (observer as unknown as { addMethodHandler(h: (m: Message) => boolean): void }).addMethodHandler(
     (m: Message) => m.destination !== me,
   );
-  const me = await uniqueOf(observer);
+  const me = await peerName(observer);
   for (const rule of rules) await addMatch(observer, rule);
   const got: Message[] = [];
   observer.on('message', (m: Message) => {
     if (m.destination && m.destination !== me) got.push(m);
   });
-  const third = peer();
-  const victim = peer();
-  const victimName = await uniqueOf(victim);
-  await uniqueOf(third);
+  const third = thirdPeer(bus);
+  const victim = thirdPeer(bus);
+  const victimName = await peerName(victim);
+  await peerName(third);
   for (let i = 0; i < 3; i++) {
     await third.call(new Message({ ...SLOW, member: 'Work', signature: 'u', body: [i] }));
   }
