@@ -150,6 +150,15 @@ export const MOCK = {
   property: 'Version',
 };
 
+/** `get_property` of the mock's property: what every tool figure calls. */
+export const GET_PROPERTY_ARGS = {
+  bus: 'session',
+  service: MOCK.name,
+  path: MOCK.path,
+  interface: MOCK.iface,
+  property: MOCK.property,
+};
+
 /** python3-dbusmock on `bus` with one string property (MOCK.iface.Version = "1.2.3"). */
 export async function startPropertyMock(bus: Bus): Promise<Service> {
   const svc = await startPython(

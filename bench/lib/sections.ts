@@ -2,7 +2,14 @@ import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { Message } from 'dbus-next';
 import type { Bus } from './procs.js';
-import { MOCK, matchRuleCount, spawnTracked, stopChild, uniqueNamesOfPid } from './procs.js';
+import {
+  GET_PROPERTY_ARGS,
+  MOCK,
+  matchRuleCount,
+  spawnTracked,
+  stopChild,
+  uniqueNamesOfPid,
+} from './procs.js';
 import { RpcClient } from './rpc.js';
 import type { Supervisor } from './serve.js';
 import { waitFor } from './serve.js';
@@ -14,13 +21,7 @@ import { msSince, pssMiB, round, rssMiB, summarize, throughput, timeSequential, 
 
 const execFileP = promisify(execFile);
 
-export const GET_PROPERTY_ARGS = {
-  bus: 'session',
-  service: MOCK.name,
-  path: MOCK.path,
-  interface: MOCK.iface,
-  property: MOCK.property,
-};
+export { GET_PROPERTY_ARGS } from './procs.js';
 
 /** The mock's property read as a D-Bus method call: what every raw figure sends. */
 export const PROPERTIES_GET = {

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { join } from 'node:path';
 import type { Bus } from './procs.js';
-import { spawnTracked, stopChild, tempDir } from './procs.js';
+import { GET_PROPERTY_ARGS, spawnTracked, stopChild, tempDir } from './procs.js';
 import { RpcClient } from './rpc.js';
 import type { Supervisor } from './serve.js';
 import { PROGRAM, startSupervisor, waitFor } from './serve.js';
@@ -31,27 +31,63 @@ export function bareNodeStart(hook?: string): Promise<{ ms: number; rssMiB: numb
 }
 
 export interface StartupFigure {
-  /** The measured samples (ms). */
+  /** The measured samples (ms): connect → `initialize` answered. */
   samples: Summary;
   /** The bare node starts interleaved with them (ms). */
   bare: Summary;
   /** samples.p50 / bare.p50 (and samples.max / bare.p50 where a max is judged). */
   p50Ratio: number;
   maxRatio: number;
+  /** The same clients' connect → `tools/list` answered, and → their first `get_property` answered (ms). */
+  toolsList?: Summary;
+  firstCall?: Summary;
+  /** firstCall.p50 / bare.p50. */
+  firstCallRatio?: number;
 }
 
-function figure(samples: number[], bare: number[]): StartupFigure {
-  const s = summarize(samples);
+/** One client's opening: connect → `initialize`, → `tools/list`, → a first `get_property` answered (ms). */
+interface Opening {
+  ms: number;
+  toolsListMs: number;
+  firstCallMs: number;
+  client: RpcClient;
+}
+
+function figure(openings: Array<Pick<Opening, 'ms'> & Partial<Opening>>, bare: number[]): StartupFigure {
+  const s = summarize(openings.map((o) => o.ms));
   const b = summarize(bare);
-  return { samples: s, bare: b, p50Ratio: round(s.p50 / b.p50, 2), maxRatio: round(s.max / b.p50, 2) };
+  const toolsList = openings.flatMap((o) => (o.toolsListMs === undefined ? [] : [o.toolsListMs]));
+  const firstCall = openings.flatMap((o) => (o.firstCallMs === undefined ? [] : [o.firstCallMs]));
+  const f: StartupFigure = {
+    samples: s,
+    bare: b,
+    p50Ratio: round(s.p50 / b.p50, 2),
+    maxRatio: round(s.max / b.p50, 2),
+  };
+  if (toolsList.length > 0) f.toolsList = summarize(toolsList);
+  if (firstCall.length > 0) {
+    f.firstCall = summarize(firstCall);
+    f.firstCallRatio = round(f.firstCall.p50 / b.p50, 2);
+  }
+  return f;
 }
 
-/** Connect and have `initialize` answered: what a client waits for before its first call. */
-async function connectInitialize(socketPath: string): Promise<{ ms: number; client: RpcClient }> {
+/**
+ * Connect and open a session as a host does: `initialize` answered (what a host waits for before
+ * it lists the tools), then `tools/list`, then a first `get_property` (which needs the client's
+ * worker); each timed from the connect.
+ */
+async function openSession(socketPath: string): Promise<Opening> {
   const t = process.hrtime.bigint();
   const client = await RpcClient.connect(socketPath);
   await client.initialize();
-  return { ms: msSince(t), client };
+  const ms = msSince(t);
+  const tools = await client.request('tools/list');
+  if (tools.error || !Array.isArray(tools.result?.tools))
+    throw new Error(`tools/list failed: ${JSON.stringify(tools)}`);
+  const toolsListMs = msSince(t);
+  await client.callTool('get_property', GET_PROPERTY_ARGS);
+  return { ms, toolsListMs, firstCallMs: msSince(t), client };
 }
 
 /**
@@ -85,14 +121,14 @@ export async function atRest(
  * every client waits for a fork; each sample is preceded by a bare node start.
  */
 export async function coldWorker(sv: Supervisor, n: number): Promise<StartupFigure> {
-  const samples: number[] = [];
+  const samples: Opening[] = [];
   const bare: number[] = [];
   for (let i = 0; i < n; i++) {
     await atRest(sv, 0);
     bare.push((await bareNodeStart()).ms);
-    const { ms, client } = await connectInitialize(sv.socketPath);
-    samples.push(ms);
-    await client.close();
+    const opening = await openSession(sv.socketPath);
+    samples.push(opening);
+    await opening.client.close();
   }
   return figure(samples, bare);
 }
@@ -105,18 +141,18 @@ export interface BurstFigure {
   spacingMs: number;
 }
 
-/** `clients` connections, the i-th started `i × spacingMs` after the first; each one's connect → initialize. */
-async function burstRound(sv: Supervisor, clients: number, spacingMs: number): Promise<number[]> {
+/** `clients` connections, the i-th started `i × spacingMs` after the first; each one's opening. */
+async function burstRound(sv: Supervisor, clients: number, spacingMs: number): Promise<Opening[]> {
   const started = Date.now();
   const results = await Promise.all(
     Array.from({ length: clients }, async (_, i) => {
       const wait = started + i * spacingMs - Date.now();
       if (wait > 0) await new Promise((r) => setTimeout(r, wait));
-      return connectInitialize(sv.socketPath);
+      return openSession(sv.socketPath);
     }),
   );
   await Promise.all(results.map((r) => r.client.close()));
-  return results.map((r) => r.ms);
+  return results;
 }
 
 /**
@@ -131,8 +167,8 @@ export async function burst(
   clients = 8,
   spacingMs = 300,
 ): Promise<BurstFigure> {
-  const spaced: number[] = [];
-  const simultaneous: number[] = [];
+  const spaced: Opening[] = [];
+  const simultaneous: Opening[] = [];
   const bare: number[] = [];
   for (let r = 0; r < rounds; r++) {
     for (const [into, spacing] of [
@@ -162,20 +198,23 @@ export async function burst(
  * Socket activation: `systemd-socket-activate` holds the socket, the service is not running; a
  * client connects (which starts `dbus-mcp serve`) and waits for `initialize` to be answered. The
  * service is stopped after each sample. `env` reaches the service through `-E` (as a user
- * manager passes only its own environment).
+ * manager passes only its own environment). One runtime directory and configuration for all
+ * samples, as a user's service has from day to day: the first sample after a new build meets no
+ * start answers stored by an earlier run (supervisor/start-answers-file.ts), the others do.
  */
 export async function activation(
   busAddress: string,
   env: NodeJS.ProcessEnv,
   n: number,
 ): Promise<StartupFigure> {
-  const samples: number[] = [];
+  const samples: Opening[] = [];
   const bare: number[] = [];
+  const dir = tempDir('bench-act');
+  const socketPath = join(dir, 'dbus-mcp.sock');
+  const configFile = join(dir, 'config');
+  writeFileSync(configFile, '');
   for (let i = 0; i < n; i++) {
-    const dir = tempDir('bench-act');
-    const socketPath = join(dir, 'dbus-mcp.sock');
-    const configFile = join(dir, 'config');
-    writeFileSync(configFile, '');
+    rmSync(socketPath, { force: true });
     const vars: NodeJS.ProcessEnv = {
       PATH: process.env.PATH,
       HOME: process.env.HOME,
@@ -195,9 +234,9 @@ export async function activation(
     try {
       await waitFor('the activation socket', () => (existsSync(socketPath) ? true : undefined), 10_000, proc);
       bare.push((await bareNodeStart()).ms);
-      const { ms, client } = await connectInitialize(socketPath);
-      samples.push(ms);
-      await client.close();
+      const opening = await openSession(socketPath);
+      samples.push(opening);
+      await opening.client.close();
     } finally {
       // systemd-socket-activate execs the service in its own place: this stops the service.
       await stopChild(proc, 8000);
@@ -264,7 +303,7 @@ export async function connectStart(n: number): Promise<ConnectStartFigure> {
     server.close();
   }
   const base = figure(
-    samples.map((s) => s.ms),
+    samples,
     bare.map((b) => b.ms),
   );
   const rssMiB = summarize(samples.map((s) => s.rssMiB)).p50;

@@ -10,7 +10,9 @@ import { startControlServer } from '../supervisor/control-socket.js';
 import { isSocketActivated, openListener } from '../supervisor/listener.js';
 import { createSupervisor } from '../supervisor/supervisor.js';
 import { WorkerHandle, workerExecArgv } from '../supervisor/worker-handle.js';
+import { answersStore } from '../supervisor/start-answers-file.js';
 import { WorkerSnapshots, snapshotCacheDir, snapshotScript } from '../supervisor/worker-snapshot.js';
+import { identity } from '../supervisor/worker-snapshot-files.js';
 // The rule-file format is the worker's; the supervisor checks it through the worker's own loader,
 // injected here (the composition root), so src/supervisor never imports src/worker.
 import { loadRules } from '../worker/policy/index.js';
@@ -96,8 +98,9 @@ export async function runServe(ctx: CommandContext): Promise<number> {
   }
   const startedAt = Date.now();
   const listener = await openListener(config, ctx.env, log);
+  const scriptPath = snapshotScript(ctx.programPath);
   const snapshots = new WorkerSnapshots({
-    scriptPath: snapshotScript(ctx.programPath),
+    scriptPath,
     cacheDir: () => snapshotCacheDir(ctx.env),
     nodePath: process.execPath,
     log: log.child({ component: 'snapshot' }),
@@ -116,6 +119,12 @@ export async function runServe(ctx: CommandContext): Promise<number> {
       return next;
     },
     bootSlots: machineBootSlots(),
+    answersStore: answersStore({
+      dir: () => snapshotCacheDir(ctx.env),
+      // The build's snapshot script changes with every build (a checkout run through tsx has none).
+      program: scriptPath && `${process.execPath} ${process.version} ${scriptPath} ${identity(scriptPath)}`,
+      log: log.child({ component: 'start-answers' }),
+    }),
     forkWorker: (workerConfig, { spare, boot, snapshotBlob, start = true }) => {
       const worker = new WorkerHandle({
         programPath: ctx.programPath,

@@ -10,7 +10,7 @@ import { AppError, ERROR_CODES } from './errors.js';
  *
  * supervisor → worker: `attach` exactly once (a spare worker waits for it), then any of `mcp`,
  * `config`, `flow`, `ping`, `shutdown`, and one `rate-answer` for each `rate-take` (same `id`);
- * `discover` in any phase once booted (answered with one `discover-answer`, same `id`).
+ * `start-answers` in any phase once booted (answered with one `start-answers-reply`, same `id`).
  *
  * worker → supervisor: `boot-progress` while it loads (each stage it reaches, so a slow machine is
  * told apart from a hung worker), `booted` once the program is loaded (before attach), `ready` once
@@ -58,6 +58,18 @@ export const policyStateSchema = z.object({
 });
 export type PolicyStateWire = z.infer<typeof policyStateSchema>;
 
+const resultSchema = z.record(z.string(), z.unknown());
+/**
+ * What a session opens with, answered by a worker's own SDK server for one configuration: the
+ * canonical 2026-era `server/discover`, and per 2025-era protocol version the SDK echoes, the
+ * `initialize` result and the `tools/list` that follows it (supervisor/start-answers.ts).
+ */
+export const startAnswersSchema = z.object({
+  discover: resultSchema,
+  opening: z.record(z.string(), z.object({ initialize: resultSchema, toolsList: resultSchema })),
+});
+export type StartAnswers = z.infer<typeof startAnswersSchema>;
+
 const rateBucketSchema = z.enum(['notify', 'screenshot', 'mutating']);
 
 const errorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [ErrorCode, ...ErrorCode[]]);
@@ -75,8 +87,11 @@ export const toWorkerSchema = z.discriminatedUnion('t', [
   z.object({ t: z.literal('flow'), paused: z.boolean() }),
   z.object({ t: z.literal('ping'), n: z.number().int() }),
   z.object({ t: z.literal('shutdown') }),
-  /** Asks for the result this worker's MCP server gives `server/discover` under `config` (any phase). */
-  z.object({ t: z.literal('discover'), id: z.number().int(), config: configSchema }),
+  /**
+   * Asks for the answers this worker's MCP server gives the stateless requests a session opens
+   * with, under `config` (any phase once booted): worker/start-answers.ts.
+   */
+  z.object({ t: z.literal('start-answers'), id: z.number().int(), config: configSchema }),
   /** The supervisor's answer to `rate-take`: a service-wide token was taken, or when to retry. */
   z.object({
     t: z.literal('rate-answer'),
@@ -103,14 +118,11 @@ export const toSupervisorSchema = z.discriminatedUnion('t', [
     heapUsedBytes: z.number(),
   }),
   z.object({ t: z.literal('policy-state'), state: policyStateSchema }),
-  /**
-   * The answer to `discover` (same `id`): the JSON-RPC `result` the worker's SDK server gave a
-   * canonical 2026-era `server/discover` under that configuration, or why there is none.
-   */
+  /** The answer to `start-answers` (same `id`): the results the worker's SDK server gave, or why there are none. */
   z.object({
-    t: z.literal('discover-answer'),
+    t: z.literal('start-answers-reply'),
     id: z.number().int(),
-    result: z.record(z.string(), z.unknown()).optional(),
+    answers: startAnswersSchema.optional(),
     error: z.string().optional(),
   }),
   /** Asks for one token of the service-wide bucket (all clients of this `serve` together). */

@@ -5,13 +5,13 @@ import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import type { SessionPhase, SessionStatus } from '../shared/status.js';
 import { ClientLink } from './client-link.js';
-import { SessionDiscover } from './discover-cache.js';
 import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
 import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
 import type { Phase, SessionOptions } from './session-contract.js';
 import { CRASH_MESSAGE, HANGUP_GRACE_MS, MAX_QUEUED, WAITING_NOTICE_MS } from './session-contract.js';
 import type { Pending } from './session-state.js';
 import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
+import { SessionDiscover, SessionOpening } from './start-answers.js';
 import { startFailure, waitingNotices } from './waiting-notice.js';
 import type { WorkerExit, WorkerLike } from './worker.js';
 import { describeExit } from './worker.js';
@@ -48,11 +48,13 @@ export class ClientSession {
   private timers = new Set<NodeJS.Timeout>();
   private hangupGraceArmed = false;
   private readonly discover: SessionDiscover | undefined;
+  private readonly opening: SessionOpening | undefined;
 
   constructor(private readonly opts: SessionOptions) {
     this.id = opts.id;
     this.log = opts.log.child({ clientId: opts.id });
-    this.discover = opts.discoverCache && new SessionDiscover(opts.discoverCache);
+    this.discover = opts.startAnswers && new SessionDiscover(opts.startAnswers);
+    this.opening = opts.startAnswers && new SessionOpening(opts.startAnswers);
     this.link = new ClientLink(opts.socket, opts.config().MAX_MESSAGE_BYTES, this.log, {
       onMessage: (msg) => this.fromClient(msg),
       onEnd: this.onEnd,
@@ -160,9 +162,14 @@ export class ClientSession {
       );
       return;
     }
-    const answer = this.discover?.answer(msg);
+    // Both see every message: each follows the session's era from them.
+    const opened = this.opening?.answer(msg);
+    const probed = this.discover?.answer(msg);
+    const answer = opened ?? probed;
     if (answer && isRequest(msg)) {
-      // A probe answered from the cache: never forwarded, so the session is otherwise unchanged.
+      // Answered from the start answers: never forwarded now (an `initialize` is handed to the
+      // worker once it is ready, its answer swallowed), so the session is otherwise unchanged.
+      if (msg.method === 'initialize') this.handshake.record(msg);
       if (this.inFlight.settle(msg.id)) this.requestsServed++;
       this.link.write(answer);
       this.finishIfHungUp();
@@ -252,11 +259,13 @@ export class ClientSession {
       { workerPid: worker.pid, readyMs: Date.now() - started },
       restarted ? 'worker restarted' : 'client ready',
     );
-    const steps = restarted ? this.handshake.replay() : [];
+    // The first worker is given the `initialize` answered without it; a replacement, the whole handshake.
+    const opened = restarted ? undefined : this.opening?.answered();
+    const steps = restarted ? this.handshake.replay() : opened ? this.handshake.replayOpening(opened) : [];
     if (steps.length > 0) {
       this.log.info({ workerPid: worker.pid, messages: steps.length }, 'replaying session start');
     }
-    this.replayNext(worker, { name: 'replaying', steps, awaiting: undefined });
+    this.replayNext(worker, { name: 'replaying', steps, awaiting: undefined, opening: opened !== undefined });
   }
 
   /** Sends cached handshake messages one request at a time; the session is ready after the last answer. */
@@ -270,6 +279,7 @@ export class ClientSession {
       }
     }
     this.phase = { name: 'ready' };
+    this.opening?.handOver();
     if (this.link.isCongested) worker.setFlow(true);
     const queued = this.queue;
     this.queue = [];
@@ -280,7 +290,10 @@ export class ClientSession {
 
   private workerExited(worker: WorkerLike, exit: WorkerExit): void {
     if (worker !== this.worker || this.phase.name === 'closing') return;
-    const everReady = this.phase.name !== 'starting';
+    // A first worker that dies while given the opening was never ready: the next one gets it again.
+    const phase = this.phase;
+    const everReady = phase.name !== 'starting' && !(phase.name === 'replaying' && phase.opening);
+    if (!everReady) this.phase = { name: 'starting' };
     this.worker = undefined;
     this.link.resume('ipc');
     const how = describeExit(exit.code, exit.signal);
@@ -330,7 +343,7 @@ export class ClientSession {
 
   /** While the client waits for its first worker: a log notification, and progress where it asked. */
   private noticeWaiting(boundMs: number): void {
-    if (this.phase.name !== 'starting' || this.queue.length === 0) return;
+    if (this.phase.name !== 'starting' || !this.queue.some(isRequest)) return;
     const notices = waitingNotices({
       waitedMs: Date.now() - this.connectedAt,
       boundMs,

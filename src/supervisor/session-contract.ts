@@ -3,7 +3,7 @@ import type { Config } from '../shared/config.js';
 import type { JsonRpcMessage } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import type { BucketDecision, RateBucketName } from '../shared/rate-buckets.js';
-import type { DiscoverCache } from './discover-cache.js';
+import type { StartAnswersCache } from './start-answers.js';
 import type { WorkerLike } from './worker.js';
 
 /**
@@ -39,19 +39,23 @@ export interface SessionOptions {
   takeServiceToken?: (bucket: RateBucketName) => BucketDecision;
   /** Why workers may not start on this machine (CPU quota, the keys to change), for error texts. */
   explainStartFailure?: () => string;
-  /** Answers `server/discover` probes without a worker when it can (discover-cache.ts). */
-  discoverCache?: DiscoverCache;
+  /**
+   * Answers `server/discover` probes, and a 2025-era opening (`initialize`, `tools/list`) while
+   * the worker boots, without a worker when it can (start-answers.ts).
+   */
+  startAnswers?: StartAnswersCache;
 }
 
 /**
  * The session's one state. `starting`: no worker has been ready for this client yet (its
  * messages wait). `replaying`: a replacement worker is ready and the cached handshake is being
- * replayed to it. `ready`: messages flow. `restarting`: the worker crashed after serving; a
+ * replayed to it — or (`opening`) the first worker is given the `initialize` the supervisor
+ * answered (start-answers.ts). `ready`: messages flow. `restarting`: the worker crashed after serving; a
  * replacement is on its way. `closing`: the session ends; nothing restarts.
  */
 export type Phase =
   | { name: 'starting' }
-  | { name: 'replaying'; steps: JsonRpcMessage[]; awaiting: string | undefined }
+  | { name: 'replaying'; steps: JsonRpcMessage[]; awaiting: string | undefined; opening?: boolean }
   | { name: 'ready' }
   | { name: 'restarting' }
   | { name: 'closing'; done: Promise<void> };

@@ -75,10 +75,21 @@ export class HandshakeCache {
   /** The messages to replay, requests under fresh ids of our own (their answers are swallowed). */
   replay(): JsonRpcMessage[] {
     if (!this.initialize) return [];
-    const withId = (m: JsonRpcMessage) => ({ ...m, id: `${REPLAY_ID_PREFIX}${++this.n}` }) as JsonRpcMessage;
-    const steps = [withId(this.initialize)];
+    const steps = [this.withId(this.initialize)];
     if (this.initialized) steps.push(this.initialized);
-    if (this.setLevel) steps.push(withId(this.setLevel));
+    if (this.setLevel) steps.push(this.withId(this.setLevel));
     return steps;
+  }
+
+  /**
+   * For a first worker whose client's `initialize` the supervisor answered (start-answers.ts):
+   * that request alone, under an id of our own; what the client sent after it is still queued.
+   */
+  replayOpening(initialize: JsonRpcMessage): JsonRpcMessage[] {
+    return [this.withId(initialize)];
+  }
+
+  private withId(m: JsonRpcMessage): JsonRpcMessage {
+    return { ...m, id: `${REPLAY_ID_PREFIX}${++this.n}` } as JsonRpcMessage;
   }
 }

@@ -10,13 +10,14 @@ import { BootDeadline } from './boot-deadline.js';
 import { BootSlots } from './boot-slots.js';
 import { ClientSession } from './client-session.js';
 import { explainSlowBoot } from './cpu-quota.js';
-import { DiscoverCache } from './discover-cache.js';
 import { SERVER_BUSY, errorResponse } from './framing.js';
 import type { Listener } from './listener.js';
 import type { StartFault } from './refusal.js';
 import { CONFIG_FIX, faultMessage, refuseConnection } from './refusal.js';
 import type { SpareKind } from './spare-pool.js';
 import { SparePool } from './spare-pool.js';
+import type { AnswersStore } from './start-answers-file.js';
+import { StartAnswersCache } from './start-answers.js';
 import type { BootBudget, BootDeadlineMissed, WorkerExitedEarly, WorkerLike } from './worker.js';
 import { EXIT_SNAPSHOT_UNUSABLE } from './worker.js';
 import { STOP_STEP_MS } from './worker-handle.js';
@@ -56,6 +57,8 @@ export interface SupervisorDeps {
   bootSlots?: number;
   /** Worker snapshots (worker-snapshot.ts): what workers that must be quick start from. */
   snapshots?: SnapshotSource;
+  /** Start answers of earlier runs (start-answers-file.ts): the first clients need no worker to open. */
+  answersStore?: AnswersStore;
 }
 
 /** The part of WorkerSnapshots the supervisor uses (tests pass fakes). */
@@ -110,8 +113,13 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   // All clients of this serve together: reconnecting, a crashed worker or SIGHUP never refill it.
   const serviceBuckets = new TokenBuckets(serviceLimits(config));
   let seq = 0;
-  // The answer to hosts' `server/discover` probes, from a spare, for the configuration in force.
-  const discoverCache = new DiscoverCache(config, log.child({ component: 'discover' }));
+  // What a session opens with (`server/discover`, `initialize`, `tools/list`), from a spare (or
+  // the store, from an earlier run), for the configuration in force.
+  const startAnswers = new StartAnswersCache(
+    config,
+    log.child({ component: 'start-answers' }),
+    deps.answersStore,
+  );
   let phase: Phase = deps.startError
     ? { name: 'refusing', fault: { error: deps.startError, fix: CONFIG_FIX } }
     : { name: 'serving' };
@@ -162,7 +170,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       .then(
         () => {
           bootDeadline.recordBoot(Date.now() - worker.startedAt);
-          if (spare) discoverCache.learn(worker, config);
+          if (spare) startAnswers.learn(worker, config);
           // This machine can boot workers after all: spares that gave up may try again.
           if (!spare) pool.resume();
         },
@@ -259,7 +267,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       },
       takeServiceToken: (bucket) => serviceBuckets.take(bucket),
       explainStartFailure,
-      discoverCache,
+      startAnswers,
     });
     sessions.set(id, session);
     if (!fewClients()) deps.snapshots?.pause();
@@ -282,8 +290,8 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     }
     const wasRefusing = phase.name === 'refusing';
     config = next;
-    discoverCache.setConfig(next);
-    discoverCache.learn(pool.idle(), next);
+    startAnswers.setConfig(next);
+    startAnswers.learn(pool.idle(), next);
     serviceBuckets.setLimits(serviceLimits(next));
     phase = { name: 'serving' };
     log.level = next.LOG_LEVEL;

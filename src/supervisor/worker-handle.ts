@@ -4,7 +4,7 @@ import type { Config } from '../shared/config.js';
 import { configToText } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import type { BucketDecision } from '../shared/rate-buckets.js';
-import type { Handlers, JsonRpcMessage, ToSupervisor, ToWorkerWire } from '../shared/ipc.js';
+import type { Handlers, JsonRpcMessage, StartAnswers, ToSupervisor, ToWorkerWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toSupervisorSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { deferred, withDeadline } from './timing.js';
@@ -89,11 +89,8 @@ export class WorkerHandle implements WorkerLike {
   #booted: { promise: Promise<void>; resolve: () => void; reject: (e: Error) => void };
   #bootFailure: AppError | undefined;
   #exited: { promise: Promise<void>; resolve: () => void };
-  #discoverN = 0;
-  #discovers = new Map<
-    number,
-    { resolve: (r: Record<string, unknown>) => void; reject: (e: Error) => void }
-  >();
+  #questionN = 0;
+  #questions = new Map<number, { resolve: (r: StartAnswers) => void; reject: (e: Error) => void }>();
 
   constructor(private readonly options: WorkerHandleOptions) {
     this.#log = options.log;
@@ -177,15 +174,15 @@ export class WorkerHandle implements WorkerLike {
     }
   }
 
-  discover(config: Config): Promise<Record<string, unknown>> {
+  startAnswers(config: Config): Promise<StartAnswers> {
     if (this.#state !== 'idle' && this.#state !== 'attaching' && this.#state !== 'ready') {
-      return Promise.reject(new Error(`worker ${this.#pid} cannot answer server/discover (${this.#state})`));
+      return Promise.reject(new Error(`worker ${this.#pid} cannot give start answers (${this.#state})`));
     }
-    const id = ++this.#discoverN;
-    const answer = new Promise<Record<string, unknown>>((resolve, reject) =>
-      this.#discovers.set(id, { resolve, reject }),
+    const id = ++this.#questionN;
+    const answer = new Promise<StartAnswers>((resolve, reject) =>
+      this.#questions.set(id, { resolve, reject }),
     );
-    this.#send({ t: 'discover', id, config: configToText(config) });
+    this.#send({ t: 'start-answers', id, config: configToText(config) });
     return answer;
   }
 
@@ -250,8 +247,8 @@ export class WorkerHandle implements WorkerLike {
         });
       this.#booted.reject(failure);
       this.#settleWaiters(failure);
-      for (const waiter of this.#discovers.values()) waiter.reject(failure);
-      this.#discovers.clear();
+      for (const waiter of this.#questions.values()) waiter.reject(failure);
+      this.#questions.clear();
       const exit: WorkerExit = {
         code,
         signal,
@@ -305,10 +302,10 @@ export class WorkerHandle implements WorkerLike {
       const owner = this.#owner;
       this.#notify('onPolicyState', () => owner.onPolicyState?.(msg.state));
     },
-    'discover-answer': (msg) => {
-      const waiter = this.#discovers.get(msg.id);
-      this.#discovers.delete(msg.id);
-      if (msg.result) waiter?.resolve(msg.result);
+    'start-answers-reply': (msg) => {
+      const waiter = this.#questions.get(msg.id);
+      this.#questions.delete(msg.id);
+      if (msg.answers) waiter?.resolve(msg.answers);
       else waiter?.reject(new Error(msg.error ?? 'no answer'));
     },
     'rate-take': (msg) => {

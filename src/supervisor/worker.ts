@@ -3,7 +3,7 @@
  * interface the spare pool and a session use (WorkerHandle is the real one, tests use fakes).
  */
 import type { Config } from '../shared/config.js';
-import type { JsonRpcMessage, PolicyStateWire } from '../shared/ipc.js';
+import type { JsonRpcMessage, PolicyStateWire, StartAnswers } from '../shared/ipc.js';
 import type { BucketDecision, RateBucketName } from '../shared/rate-buckets.js';
 
 export type WorkerState = 'created' | 'booting' | 'idle' | 'attaching' | 'ready' | 'stopping' | 'exited';
@@ -68,10 +68,10 @@ export interface WorkerLike {
   /** SIGHUP: applies a reloaded configuration, once attached. */
   pushConfig(config: Config): void;
   /**
-   * The `result` the worker's MCP server gives a canonical `server/discover` under `config`
-   * (supervisor/discover-cache.ts); once booted. Rejects when it cannot tell or exits first.
+   * What the worker's MCP server answers a session's stateless opening under `config`
+   * (supervisor/start-answers.ts); once booted. Rejects when it cannot tell or exits first.
    */
-  discover(config: Config): Promise<Record<string, unknown>>;
+  startAnswers(config: Config): Promise<StartAnswers>;
   /** Unintended end: SIGKILL now, reported to the owner as a crash with `reason`. */
   kill(reason: string): void;
   /** Stops on purpose in steps: shutdown message, SIGTERM, SIGKILL. Resolves once it has exited. */

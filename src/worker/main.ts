@@ -7,7 +7,7 @@ import { dispatch, parseIpc, toWorkerSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-transport.js';
 import { SupervisorRate } from './service-rate.js';
-import { discoverAnswer } from './discover-answer.js';
+import { startAnswers } from './start-answers.js';
 import { createTestFaults } from './test-faults.js';
 import { warmUp } from './warm-up.js';
 
@@ -196,13 +196,13 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
       },
       shutdown: () => void stop('shutdown'),
       'rate-answer': (msg) => serviceRate.answer(msg),
-      discover: (msg) => {
+      'start-answers': (msg) => {
         if (phase.name === 'stopping') return;
-        discoverAnswer({ serveStdio, createWorkerRuntime, config: msg.config, log: logOf(phase) }).then(
-          (result) => send({ t: 'discover-answer', id: msg.id, result }),
+        startAnswers({ serveStdio, createWorkerRuntime, config: msg.config, log: logOf(phase) }).then(
+          (answers) => send({ t: 'start-answers-reply', id: msg.id, answers }),
           (err: unknown) =>
             send({
-              t: 'discover-answer',
+              t: 'start-answers-reply',
               id: msg.id,
               error: err instanceof Error ? err.message : String(err),
             }),

@@ -71,7 +71,7 @@ async function startHostClient(i: number): Promise<{ client: Client; ms: number 
 // Each host client makes two connections (the sibling probe, then its session), so four clients
 // make eight connections and start eight `dbus-mcp connect` processes at once. The probes need no
 // worker: the supervisor answers `server/discover` itself with what its spare answered for the
-// configuration in force (supervisor/discover-cache.ts), so a probe waits only for its bridge
+// configuration in force (supervisor/start-answers.ts), so a probe waits only for its bridge
 // process, not for a worker to boot. (Before that, on this shared 2-CPU machine at load 10–18,
 // the probes were answered after 0.9–5 s and one or two of the four fell back to 2025-11-25.)
 test(`${CLIENTS} clients started at the same moment through dbus-mcp connect all negotiate 2026-07-28`, async (t) => {

@@ -6,7 +6,7 @@ import type { Served } from '../helpers/supervisor.js';
 import { rawConnect, startServe, tempDir } from '../helpers/supervisor.js';
 
 /**
- * The supervisor answers hosts' `server/discover` probes itself (supervisor/discover-cache.ts)
+ * The supervisor answers hosts' `server/discover` probes itself (supervisor/start-answers.ts)
  * with what a spare's own SDK server answered for the configuration in force. A client's worker
  * is held back with the test hook TEST_DBUS_MCP_ATTACH_DELAY_MS (worker main.ts: every attach
  * waits that long; spares boot as usual), so an answer that arrives while the session is still
@@ -38,8 +38,7 @@ async function discoverOn(served: Served, id: string): Promise<{ result: Discove
   return { result: answer.result as DiscoverResult, state: states.join(',') };
 }
 
-const cachedCount = (served: Served) =>
-  served.logs.filter((l) => l.msg === 'server/discover answer cached').length;
+const cachedCount = (served: Served) => served.logs.filter((l) => l.msg === 'start answers cached').length;
 
 test('a probe is answered while no worker is ready, with exactly what a worker answers', async () => {
   const slow = await startServe({
@@ -49,7 +48,7 @@ test('a probe is answered while no worker is ready, with exactly what a worker a
       TEST_DBUS_MCP_ATTACH_DELAY_MS: String(ATTACH_DELAY_MS),
     },
   });
-  await slow.waitForLog('server/discover answer cached', () => true, 120_000);
+  await slow.waitForLog('start answers cached', () => true, 120_000);
   const fromCache = await discoverOn(slow, 'p1');
   assert.equal(fromCache.state, 'starting', 'answered before the session had a worker ready');
 
@@ -81,7 +80,7 @@ test('after SIGHUP with another SAFETY_LEVEL, probes never get the old level', a
       TEST_DBUS_MCP_ATTACH_DELAY_MS: String(ATTACH_DELAY_MS),
     },
   });
-  await served.waitForLog('server/discover answer cached', () => true, 120_000);
+  await served.waitForLog('start answers cached', () => true, 120_000);
   const before = await discoverOn(served, 'before');
   assert.match(before.result.instructions, /Current safety level: high\./);
 
@@ -94,7 +93,7 @@ test('after SIGHUP with another SAFETY_LEVEL, probes never get the old level', a
   assert.doesNotMatch(right.result.instructions, /level: high/);
 
   // A spare answers for the new level; from then on probes are answered without a worker again.
-  await served.waitForLog('server/discover answer cached', () => cachedCount(served) >= 2, 120_000);
+  await served.waitForLog('start answers cached', () => cachedCount(served) >= 2, 120_000);
   const after = await discoverOn(served, 'after');
   assert.equal(after.state.split(',').at(-1), 'starting', 'answered before its worker was ready');
   assert.match(after.result.instructions, /Current safety level: medium\./);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { after, afterEach, beforeEach, mock, test } from 'node:test';
 import { AppError } from '../../../src/shared/errors.js';
 import { ClientSession } from '../../../src/supervisor/client-session.js';
-import { DiscoverCache } from '../../../src/supervisor/discover-cache.js';
+import { StartAnswersCache } from '../../../src/supervisor/start-answers.js';
 import { HANGUP_GRACE_MS, WAITING_NOTICE_MS } from '../../../src/supervisor/session-contract.js';
 import { FakeWorker, collectingLogger, defaultConfig, flush } from './fakes.js';
 
@@ -46,7 +46,7 @@ async function until(what: string, probe: () => boolean): Promise<void> {
   throw new Error(`never: ${what}`);
 }
 
-async function session(overrides: Record<string, string> = {}, discoverCache?: DiscoverCache) {
+async function session(overrides: Record<string, string> = {}, startAnswers?: StartAnswersCache) {
   const pair = await socketPair();
   const workers: FakeWorker[] = [];
   const { log, lines: logs } = collectingLogger();
@@ -63,7 +63,7 @@ async function session(overrides: Record<string, string> = {}, discoverCache?: D
     },
     onClosed: () => (closed = true),
     explainStartFailure: () => 'CPU quota 50%; raise WORKER_BOOT_TIMEOUT_MIN_MS',
-    ...(discoverCache ? { discoverCache } : {}),
+    ...(startAnswers ? { startAnswers } : {}),
   });
   sessions.push(s);
   s.start();
@@ -242,11 +242,11 @@ test('regression: a client that sends and hangs up at once is answered even when
   await until('closed after the answer', () => t.isClosed());
 });
 
-test('a probe the discover cache answers is never forwarded; the rest of the session is as before', async () => {
+test('a probe the start answers answer is never forwarded; the rest of the session is as before', async () => {
   const { log } = collectingLogger();
-  const cache = new DiscoverCache(defaultConfig(), log);
+  const cache = new StartAnswersCache(defaultConfig(), log);
   const result = { supportedVersions: ['2026-07-28'], capabilities: {}, resultType: 'complete' };
-  cache.offer(defaultConfig(), result);
+  cache.offer(defaultConfig(), { discover: result, opening: {} });
   const t = await session({}, cache);
   const meta = {
     'io.modelcontextprotocol/protocolVersion': '2026-07-28',
@@ -268,5 +268,146 @@ test('a probe the discover cache answers is never forwarded; the rest of the ses
     t.worker().mcp.map((m) => ('method' in m ? m.method : '')),
     ['tools/list'],
     'only the request the cache does not answer',
+  );
+});
+
+test('a 2025-era opening is answered while the worker boots; the worker then sees the session as the client sent it', async () => {
+  const { log } = collectingLogger();
+  const cache = new StartAnswersCache(defaultConfig(), log);
+  const initializeResult = {
+    protocolVersion: '2025-06-18',
+    capabilities: { tools: {} },
+    serverInfo: { name: 'x' },
+  };
+  const toolsResult = { tools: [{ name: 'list_services' }] };
+  cache.offer(defaultConfig(), {
+    discover: { supportedVersions: ['2026-07-28'] },
+    opening: { '2025-06-18': { initialize: initializeResult, toolsList: toolsResult } },
+  });
+  const t = await session({}, cache);
+  const initialize = {
+    jsonrpc: '2.0',
+    id: 0,
+    method: 'initialize',
+    params: {
+      protocolVersion: '2025-06-18',
+      capabilities: { roots: {} },
+      clientInfo: { name: 'host', version: '1' },
+    },
+  };
+  t.send(initialize);
+  t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  t.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
+  t.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 'x' } });
+  await until('the opening is answered', () => t.parsed().length === 2);
+  assert.deepEqual(t.parsed(), [
+    { jsonrpc: '2.0', id: 0, result: initializeResult },
+    { jsonrpc: '2.0', id: 1, result: toolsResult },
+  ]);
+  assert.equal(t.s.state, 'starting', 'answered without a worker');
+  assert.equal(t.s.status().inFlight, 1, 'the paged tools/list waits for the worker');
+
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('the worker is given the initialize', () => t.worker().mcp.length === 1);
+  const [replayed] = t.worker().mcp as Array<Record<string, unknown>>;
+  assert.equal(replayed?.method, 'initialize');
+  assert.deepEqual(replayed?.params, initialize.params, "the client's own request");
+  assert.match(String(replayed?.id), /^dbus-mcp-replay-/, 'under an id of ours');
+  t.worker().reply({ jsonrpc: '2.0', id: replayed?.id as string, result: initializeResult });
+  await until('then the rest, in order', () => t.worker().mcp.length === 3);
+  assert.deepEqual(
+    t
+      .worker()
+      .mcp.slice(1)
+      .map((m) => ('method' in m ? m.method : '')),
+    ['notifications/initialized', 'tools/list'],
+  );
+  await flush();
+  assert.equal(t.parsed().length, 2, "the worker's answer to the initialize is swallowed");
+  t.worker().reply({ jsonrpc: '2.0', id: 2, result: { tools: [] } });
+  await until('the paged request answered by the worker', () => t.parsed().length === 3);
+
+  // From now on the worker answers everything, the same requests included.
+  t.send({ jsonrpc: '2.0', id: 3, method: 'tools/list' });
+  await until('forwarded', () => t.worker().mcp.length === 4);
+});
+
+test('an initialize that is not the first message, or not of a known shape or version, goes to the worker', async () => {
+  const { log } = collectingLogger();
+  const cache = new StartAnswersCache(defaultConfig(), log);
+  cache.offer(defaultConfig(), {
+    discover: { supportedVersions: ['2026-07-28'] },
+    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
+  });
+  const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
+  const openings: object[][] = [
+    [
+      { jsonrpc: '2.0', id: 0, method: 'ping' },
+      { jsonrpc: '2.0', id: 1, method: 'initialize', params },
+    ],
+    [{ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...params, protocolVersion: '2024-01-01' } }],
+    [
+      {
+        jsonrpc: '2.0',
+        id: 1,
+        method: 'initialize',
+        params: { ...params, capabilities: { experimental: {} } },
+      },
+    ],
+    [{ jsonrpc: '2.0', id: 1, method: 'initialize', params: { ...params, _meta: { progressToken: 1 } } }],
+    [{ jsonrpc: '2.0', id: 1, method: 'tools/list' }],
+  ];
+  for (const messages of openings) {
+    const t = await session({}, cache);
+    for (const msg of messages) t.send(msg);
+    await until('held for the worker', () => t.s.status().inFlight === messages.length);
+    assert.equal(t.parsed().length, 0, JSON.stringify(messages));
+    t.worker().boot();
+    await flush();
+    t.worker().ready();
+    await until('all forwarded as sent', () => t.worker().mcp.length === messages.length);
+    assert.deepEqual(t.worker().mcp, messages);
+    await t.s.close('test');
+  }
+});
+
+test('a first worker that dies while given the opening was never ready: the next one is given it again', async () => {
+  const { log } = collectingLogger();
+  const cache = new StartAnswersCache(defaultConfig(), log);
+  cache.offer(defaultConfig(), {
+    discover: { supportedVersions: ['2026-07-28'] },
+    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
+  });
+  const t = await session({}, cache);
+  const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
+  t.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params });
+  t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  t.send({ jsonrpc: '2.0', id: 1, method: 'ping' });
+  await until('the initialize answered', () => t.parsed().length === 1);
+  await until('the ping held', () => t.s.status().inFlight === 1);
+  const first = t.worker();
+  first.boot();
+  await flush();
+  first.ready();
+  await until('given the initialize', () => first.mcp.length === 1);
+  first.exit({ signal: 'SIGKILL' });
+  mock.timers.tick(0);
+  await until('a second worker', () => t.workers.length === 2);
+  assert.equal(t.s.state, 'starting');
+  assert.equal(t.s.status().restarts, 0, 'not a restart: it never served');
+  const second = t.worker();
+  second.boot();
+  await flush();
+  second.ready();
+  await until('given the initialize again', () => second.mcp.length === 1);
+  const [again] = second.mcp as Array<Record<string, unknown>>;
+  assert.equal(again?.method, 'initialize');
+  second.reply({ jsonrpc: '2.0', id: again?.id as string, result: {} });
+  await until('then the rest, once', () => second.mcp.length === 3);
+  assert.deepEqual(
+    second.mcp.map((m) => ('method' in m ? m.method : '')),
+    ['initialize', 'notifications/initialized', 'ping'],
   );
 });

@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Config } from '../../../src/shared/config.js';
 import { loadConfig } from '../../../src/shared/config.js';
-import type { JsonRpcMessage } from '../../../src/shared/ipc.js';
+import type { JsonRpcMessage, StartAnswers } from '../../../src/shared/ipc.js';
 import type { Logger } from '../../../src/shared/logger.js';
 import { createLogger } from '../../../src/shared/logger.js';
 import type {
@@ -143,10 +143,12 @@ export class FakeWorker implements WorkerLike {
   pushConfig(config: Config): void {
     this.configs.push(config);
   }
-  /** Set it to answer `discover` (the fake refuses by default: nothing to cache). */
-  discoverResult: Record<string, unknown> | undefined;
-  discover(_config: Config): Promise<Record<string, unknown>> {
-    return this.discoverResult ? Promise.resolve(this.discoverResult) : Promise.reject(new Error('fake'));
+  /** Set it to answer `start-answers` (the fake refuses by default: nothing to cache). */
+  startAnswersResult: StartAnswers | undefined;
+  startAnswers(_config: Config): Promise<StartAnswers> {
+    return this.startAnswersResult
+      ? Promise.resolve(this.startAnswersResult)
+      : Promise.reject(new Error('fake'));
   }
   kill(reason: string): void {
     this.killedFor ??= reason;
