@@ -92,12 +92,13 @@ async function openSession(socketPath: string): Promise<Opening> {
 
 /**
  * The spare pool at rest: as many spares as it wants now (`spares.target`, or `spares` when given),
- * every one booted, no client waiting for a worker; with `clients`, that many clients connected.
+ * every one booted, no client waiting for a worker; with `clients`, that many clients connected;
+ * with `answers`, the start answers learnt from a spare (what a service that has settled holds).
  */
 export async function atRest(
   sv: Supervisor,
   spares?: number,
-  options: { clients?: number; ms?: number } = {},
+  options: { clients?: number; ms?: number; answers?: boolean } = {},
 ): Promise<void> {
   await waitFor(
     'the spare pool at rest',
@@ -107,7 +108,8 @@ export async function atRest(
       return st.clients.length === (options.clients ?? 0) &&
         st.clients.every((c) => c.state === 'ready') &&
         st.spareWorkers.length === want &&
-        st.spareWorkers.every((s) => s.state === 'idle')
+        st.spareWorkers.every((s) => s.state === 'idle') &&
+        (!options.answers || st.startAnswers === 'learnt')
         ? true
         : undefined;
     },
@@ -157,8 +159,9 @@ async function burstRound(sv: Supervisor, clients: number, spacingMs: number): P
 
 /**
  * A burst of clients with default settings (one spare): `clients` connecting `spacingMs` apart,
- * and `clients` at the same moment. Each round runs on a fresh supervisor whose pool is at rest
- * (what a host opening its servers meets), preceded by a bare node start.
+ * and `clients` at the same moment. Each round runs on a fresh supervisor whose pool is at rest and
+ * whose start answers are learnt (what a host opening its servers meets; ~130 ms after the first
+ * spare booted), preceded by a bare node start.
  */
 export async function burst(
   bus: Bus,
@@ -177,7 +180,7 @@ export async function burst(
     ] as const) {
       const sv = await startSupervisor(bus.address, env);
       try {
-        await atRest(sv, 1);
+        await atRest(sv, 1, { answers: true });
         bare.push((await bareNodeStart()).ms);
         into.push(...(await burstRound(sv, clients, spacing)));
       } finally {

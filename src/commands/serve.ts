@@ -15,7 +15,7 @@ import { WorkerSnapshots, snapshotCacheDir, snapshotScript } from '../supervisor
 import { identity } from '../supervisor/worker-snapshot-files.js';
 // The rule-file format is the worker's; the supervisor checks it through the worker's own loader,
 // injected here (the composition root), so src/supervisor never imports src/worker.
-import { loadRules } from '../worker/policy/index.js';
+import { loadRules } from '../worker/policy/rules.js';
 import type { CommandContext } from './context.js';
 import { reportConfigError } from './context.js';
 

@@ -83,6 +83,10 @@ export function formatStatus(doc: StatusDocument): string {
       `worker snapshot: ${w.state}${w.file ? ` (${w.file})` : ''}${w.detail ? `: ${w.detail}` : ''}`,
     );
   }
+  if (doc.startAnswers) {
+    const how = { learnt: 'from a spare', stored: 'stored by an earlier run', none: 'none yet' };
+    lines.push(`session openings answered by the supervisor: ${how[doc.startAnswers]}`);
+  }
   if (doc.bootDeadline) {
     const d = doc.bootDeadline;
     lines.push(

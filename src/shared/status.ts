@@ -74,6 +74,12 @@ export const statusDocumentSchema = z.object({
     })
     .optional(),
   workerSnapshot: workerSnapshotStatusSchema.optional(),
+  /**
+   * Where the answers to a session's opening come from for the configuration in force
+   * (supervisor/start-answers.ts): `learnt` from a spare of this run, `stored` by an earlier run,
+   * or `none` yet (openings go to the workers).
+   */
+  startAnswers: z.enum(['learnt', 'stored', 'none']).optional(),
 });
 export type StatusDocument = z.infer<typeof statusDocumentSchema>;
 

@@ -93,6 +93,11 @@ export class StartAnswersCache {
     this.#answers = store?.load(this.#key);
   }
 
+  /** Where the answers for the configuration in force come from (the status document). */
+  get source(): 'learnt' | 'stored' | 'none' {
+    return this.#learned ? 'learnt' : this.#answers ? 'stored' : 'none';
+  }
+
   /** A reload: answers made under another configuration are dropped. */
   setConfig(config: Config): void {
     const key = keyOf(config);
@@ -127,7 +132,7 @@ export class StartAnswersCache {
         (answers) => {
           if (!this.offer(config, answers)) return;
           const answerMs = Date.now() - askedAt;
-          this.log.debug({ workerPid: worker.pid, answerMs }, 'start answers cached');
+          this.log.info({ workerPid: worker.pid, answerMs }, 'start answers cached');
         },
         (err: unknown) => this.log.debug({ err, workerPid: worker.pid }, 'no start answers from worker'),
       )

@@ -362,6 +362,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       bootDeadline: bootDeadline.describe(),
       spares: { failures: spares.failures, suspended: spares.suspended, target: spares.target },
       ...(deps.snapshots ? { workerSnapshot: deps.snapshots.describe(config) } : {}),
+      startAnswers: startAnswers.source,
     };
   };
 

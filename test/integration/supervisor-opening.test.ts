@@ -94,6 +94,7 @@ test("the next run's first client is answered from the answers stored on disk, f
   const cache = tempDir('dbus-mcp-cache-');
   const first = await startServe({ dir, env: { DBUS_MCP_SPARE_WORKERS: '1', XDG_CACHE_HOME: cache } });
   await first.waitForLog('start answers cached', () => true, 120_000);
+  assert.equal((await first.status()).startAnswers, 'learnt');
   const learnt = await open(first);
   learnt.conn.socket.destroy();
   assert.equal(await first.stop(), 0);
@@ -111,6 +112,7 @@ test("the next run's first client is answered from the answers stored on disk, f
     TEST_DBUS_MCP_BOOT_PROGRESS: '1',
   };
   const next = await startServe({ dir, env: slowEnv });
+  assert.equal((await next.status()).startAnswers, 'stored');
   const conn = await rawConnect(next.socketPath);
   conn.send(INITIALIZE);
   const answer = await conn.answer(60_000);
@@ -127,6 +129,7 @@ test("the next run's first client is answered from the answers stored on disk, f
   // Another configuration: the stored answers are not its answers.
   writeFileSync(join(dir, 'config'), 'SAFETY_LEVEL="medium"\n');
   const other = await startServe({ dir, env: slowEnv });
+  assert.equal((await other.status()).startAnswers, 'none');
   const otherConn = await rawConnect(other.socketPath);
   otherConn.send(INITIALIZE);
   const otherAnswer = await otherConn.answer(60_000);
