@@ -8,7 +8,13 @@ import { ClientLink } from './client-link.js';
 import { INTERNAL_ERROR, INVALID_REQUEST, errorResponse } from './framing.js';
 import { CRASH_WINDOW_MS, RestartPolicy } from './restart-policy.js';
 import type { Phase, SessionOptions } from './session-contract.js';
-import { CRASH_MESSAGE, HANGUP_GRACE_MS, MAX_QUEUED, WAITING_NOTICE_MS } from './session-contract.js';
+import {
+  CRASH_MESSAGE,
+  FIRST_MESSAGE_WAIT_MS,
+  HANGUP_GRACE_MS,
+  MAX_QUEUED,
+  WAITING_NOTICE_MS,
+} from './session-contract.js';
 import type { Pending } from './session-state.js';
 import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
 import { SessionDiscover, SessionOpening } from './start-answers.js';
@@ -90,8 +96,19 @@ export class ClientSession {
       const cause = this.startError ?? `no worker was ready within ${Math.round(boundMs / 1000)} s`;
       this.giveUpStarting(cause);
     });
-    void this.startWorker();
+    // When the supervisor can answer the opening, the client's first message is answered before
+    // its worker is forked (a fork, and the snapshot's check, take tens of ms the answer would wait
+    // behind); the fork follows at once, or after FIRST_MESSAGE_WAIT_MS without a message.
+    if (this.opening?.canAnswer()) this.after(FIRST_MESSAGE_WAIT_MS, this.forkWorker);
+    else this.forkWorker();
   }
+
+  private workerForked = false;
+  private readonly forkWorker = (): void => {
+    if (this.workerForked) return;
+    this.workerForked = true;
+    void this.startWorker();
+  };
 
   status(): SessionStatus {
     return {
@@ -156,6 +173,11 @@ export class ClientSession {
   }
 
   private fromClient(msg: JsonRpcMessage): void {
+    this.handleClient(msg);
+    this.forkWorker();
+  }
+
+  private handleClient(msg: JsonRpcMessage): void {
     if (isRequest(msg) && !this.inFlight.add(msg.id, msg.method)) {
       this.link.write(
         errorResponse(msg.id, INVALID_REQUEST, `request id ${JSON.stringify(msg.id)} is already in flight`),

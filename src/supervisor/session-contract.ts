@@ -18,6 +18,8 @@ export const CRASH_MESSAGE = 'worker crashed; the session continues';
  * write to it, so the wait is bounded; the SDK's own stdio server answers nothing after EOF.)
  */
 export const HANGUP_GRACE_MS = 3000;
+/** A session whose opening the supervisor can answer forks its worker after the first message, or after this. */
+export const FIRST_MESSAGE_WAIT_MS = 20;
 /** A client still waiting for its first worker hears how it goes this often. */
 export const WAITING_NOTICE_MS = 5000;
 /**

@@ -151,6 +151,11 @@ export class StartAnswersCache {
     return { jsonrpc: '2.0', id: msg.id, result };
   }
 
+  /** True when some opening can be answered (an `initialize` result for the configuration in force). */
+  get opens(): boolean {
+    return this.#answers !== undefined && Object.keys(this.#answers.opening).length > 0;
+  }
+
   /** The `initialize` result for a client asking for `version`, when the SDK echoes it. */
   initialize(version: string): Record<string, unknown> | undefined {
     return this.#answers?.opening[version]?.initialize;
@@ -219,6 +224,11 @@ export class SessionOpening {
       return undefined;
     const result = this.cache.toolsList(state.version);
     return result && { jsonrpc: '2.0', id: msg.id, result };
+  }
+
+  /** True while a first message could still be answered here. */
+  canAnswer(): boolean {
+    return this.#state.name === 'fresh' && this.cache.opens;
   }
 
   /** The `initialize` answered from the cache, which the first worker must be given first; if any. */

@@ -285,6 +285,7 @@ test('a 2025-era opening is answered while the worker boots; the worker then see
     opening: { '2025-06-18': { initialize: initializeResult, toolsList: toolsResult } },
   });
   const t = await session({}, cache);
+  assert.equal(t.workers.length, 0, 'the fork waits for the first message');
   const initialize = {
     jsonrpc: '2.0',
     id: 0,
@@ -300,6 +301,7 @@ test('a 2025-era opening is answered while the worker boots; the worker then see
   t.send({ jsonrpc: '2.0', id: 1, method: 'tools/list' });
   t.send({ jsonrpc: '2.0', id: 2, method: 'tools/list', params: { cursor: 'x' } });
   await until('the opening is answered', () => t.parsed().length === 2);
+  assert.equal(t.workers.length, 1, 'forked once the first message was answered');
   assert.deepEqual(t.parsed(), [
     { jsonrpc: '2.0', id: 0, result: initializeResult },
     { jsonrpc: '2.0', id: 1, result: toolsResult },
