@@ -98,14 +98,14 @@ export class ClientSession {
     });
     // When the supervisor can answer the opening, the client's first message is answered before
     // its worker is forked (a fork, and the snapshot's check, take tens of ms the answer would wait
-    // behind); the fork follows at once, or after FIRST_MESSAGE_WAIT_MS without a message.
+    // behind); the fork follows, or comes after FIRST_MESSAGE_WAIT_MS without a message.
     if (this.opening?.canAnswer()) this.after(FIRST_MESSAGE_WAIT_MS, this.forkWorker);
     else this.forkWorker();
   }
 
   private workerForked = false;
   private readonly forkWorker = (): void => {
-    if (this.workerForked) return;
+    if (this.workerForked || this.closing) return;
     this.workerForked = true;
     void this.startWorker();
   };
@@ -174,7 +174,9 @@ export class ClientSession {
 
   private fromClient(msg: JsonRpcMessage): void {
     this.handleClient(msg);
-    this.forkWorker();
+    // After the I/O at hand: clients connecting together all have their first message answered
+    // before any of their forks.
+    if (!this.workerForked) setImmediate(this.forkWorker);
   }
 
   private handleClient(msg: JsonRpcMessage): void {

@@ -364,7 +364,10 @@ test('an initialize that is not the first message, or not of a known shape or ve
   for (const messages of openings) {
     const t = await session({}, cache);
     for (const msg of messages) t.send(msg);
-    await until('held for the worker', () => t.s.status().inFlight === messages.length);
+    await until(
+      'held for its worker',
+      () => t.s.status().inFlight === messages.length && t.workers.length === 1,
+    );
     assert.equal(t.parsed().length, 0, JSON.stringify(messages));
     t.worker().boot();
     await flush();
