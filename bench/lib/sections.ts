@@ -206,6 +206,9 @@ export interface MemoryFigure {
    * and the bundle's pages are shared by every process). This is what MemoryMax is compared with.
    */
   totalUpperBoundMiB: number;
+  /** Σ PSS of the same processes measured again after `settledMs` idle (V8's memory reducer waits 8 s). */
+  settledTotalPssMiB?: number;
+  settledMs?: number;
 }
 
 const median = (xs: number[]): number => summarize(xs).p50;
@@ -219,6 +222,7 @@ export async function memory(
   clients = 16,
   idleMs = 3000,
   arrival: MemoryFigure['arrival'] = 'steady',
+  settledMs = 0,
 ): Promise<MemoryFigure> {
   const conns: RpcClient[] = [];
   try {
@@ -270,6 +274,14 @@ export async function memory(
       ),
     };
     await stopChild(bare);
+    if (settledMs > idleMs) {
+      await new Promise((r) => setTimeout(r, settledMs - idleMs));
+      out.settledMs = settledMs;
+      out.settledTotalPssMiB = round(
+        all.map(pssMiB).reduce((a, b) => a + b, 0),
+        1,
+      );
+    }
     return out;
   } finally {
     await Promise.all(conns.map((c) => c.close()));
