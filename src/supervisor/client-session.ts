@@ -310,6 +310,8 @@ export class ClientSession {
     for (const msg of queued) this.toWorker(msg);
     this.link.resume('no-worker');
     this.armHangupGrace();
+    // A client that hung up after an opening answered here has nothing left to wait for.
+    this.finishIfHungUp();
   }
 
   private workerExited(worker: WorkerLike, exit: WorkerExit): void {

@@ -416,3 +416,26 @@ test('a first worker that dies while given the opening was never ready: the next
     ['initialize', 'notifications/initialized', 'ping'],
   );
 });
+
+test('a client that hangs up after an opening answered here is done once its worker has been handed it', async () => {
+  const { log } = collectingLogger();
+  const cache = new StartAnswersCache(defaultConfig(), log);
+  cache.offer(defaultConfig(), {
+    discover: { supportedVersions: ['2026-07-28'] },
+    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
+  });
+  const t = await session({}, cache);
+  const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
+  t.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params });
+  t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+  await until('answered', () => t.parsed().length === 1);
+  t.client.end();
+  await until('a worker', () => t.workers.length === 1);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('given the initialize', () => t.worker().mcp.length === 1);
+  const [replayed] = t.worker().mcp as Array<Record<string, unknown>>;
+  t.worker().reply({ jsonrpc: '2.0', id: replayed?.id as string, result: {} });
+  await until('closed without waiting for the hang-up grace', () => t.isClosed());
+});
