@@ -6,7 +6,7 @@ import type { Bus } from './procs.js';
 import { GET_PROPERTY_ARGS, spawnTracked, stopChild, tempDir } from './procs.js';
 import { RpcClient } from './rpc.js';
 import type { Supervisor } from './serve.js';
-import { PROGRAM, startSupervisor, waitFor } from './serve.js';
+import { PROGRAM, readStatus, startSupervisor, waitFor } from './serve.js';
 import type { Summary } from './stats.js';
 import { msSince, round, summarize } from './stats.js';
 
@@ -109,7 +109,8 @@ export async function atRest(
         st.clients.every((c) => c.state === 'ready') &&
         st.spareWorkers.length === want &&
         st.spareWorkers.every((s) => s.state === 'idle') &&
-        (!options.answers || st.startAnswers === 'learnt')
+        // (A build from before start answers reports none: DBUS_MCP_PROGRAM for before/after runs.)
+        (!options.answers || st.startAnswers === undefined || st.startAnswers === 'learnt')
         ? true
         : undefined;
     },
@@ -202,8 +203,9 @@ export async function burst(
  * client connects (which starts `dbus-mcp serve`) and waits for `initialize` to be answered. The
  * service is stopped after each sample. `env` reaches the service through `-E` (as a user
  * manager passes only its own environment). One runtime directory and configuration for all
- * samples, as a user's service has from day to day: the first sample after a new build meets no
- * start answers stored by an earlier run (supervisor/start-answers-file.ts), the others do.
+ * samples, as a user's service has from day to day, and each service runs until it has learnt its
+ * start answers, as a day's service does: the first sample after a new build meets no start
+ * answers stored by an earlier run (supervisor/start-answers-file.ts), the others do.
  */
 export async function activation(
   busAddress: string,
@@ -240,6 +242,17 @@ export async function activation(
       const opening = await openSession(socketPath);
       samples.push(opening);
       await opening.client.close();
+      // A user's service runs long enough to learn its start answers (and store them for the
+      // next day's first connection); so does this one before it is stopped.
+      await waitFor(
+        'the start answers learnt',
+        async () => {
+          const st = await readStatus(socketPath);
+          return st.startAnswers === undefined || st.startAnswers === 'learnt' ? true : undefined;
+        },
+        30_000,
+        proc,
+      );
     } finally {
       // systemd-socket-activate execs the service in its own place: this stops the service.
       await stopChild(proc, 8000);
