@@ -76,6 +76,11 @@ export class ClientSession {
     });
   }
 
+  /** A worker was acquired for this client (at once, or after its first message: `start`). */
+  get hasWorker(): boolean {
+    return this.workerForked;
+  }
+
   get state(): SessionPhase {
     return this.phase.name;
   }

@@ -145,12 +145,22 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   /**
-   * The worker snapshot, for workers that must be quick, while fewer than half of MAX_CLIENTS are
-   * connected: a worker from it holds ~9 MiB more for its life (bench/README.md, "Start-up"), so
+   * The worker snapshot, for workers that must be quick, while fewer than half of MAX_CLIENTS
+   * clients have workers: a worker from it holds ~9 MiB more for its life (bench/README.md, "Start-up"), so
    * near MAX_CLIENTS workers load the program and the service stays within its memory limit.
    */
   const quickBlob = (): string | undefined =>
-    sessions.size < config.MAX_CLIENTS / 2 ? deps.snapshots?.blobFor(config) : undefined;
+    withWorkers() < config.MAX_CLIENTS / 2 ? deps.snapshots?.blobFor(config) : undefined;
+  /**
+   * Sessions that have a worker (or are getting one): a session whose opening the supervisor
+   * answers forks after its first message, so clients arriving together are counted as their
+   * workers come, as when every session forked on connecting.
+   */
+  const withWorkers = (): number => {
+    let n = 0;
+    for (const session of sessions.values()) if (session.hasWorker) n++;
+    return n;
+  };
 
   const fork = (kind: ForkKind): WorkerLike => {
     const boot = bootDeadline.budget();
