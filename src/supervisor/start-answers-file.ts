@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StartAnswers } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
-import { removeQuietly } from './worker-snapshot-files.js';
+import { foreignFile, pruneNewest, removeQuietly } from './worker-snapshot-files.js';
 
 /** Answer files kept (one per program build and configuration); older ones are removed. */
 const KEEP_FILES = 4;
@@ -70,9 +70,7 @@ export function answersStore(options: AnswersStoreOptions): AnswersStore | undef
       const path = fileOf(base, configKey);
       let text: string;
       try {
-        const st = statSync(path);
-        const uid = process.getuid?.();
-        if (!st.isFile() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o022) !== 0) {
+        if (foreignFile(statSync(path))) {
           removeQuietly(path);
           return undefined;
         }
@@ -111,24 +109,11 @@ export function answersStore(options: AnswersStoreOptions): AnswersStore | undef
         );
         renameSync(temp, path);
         stored.set(configKey, kept);
-        prune(base, path);
+        pruneNewest(base, FILE, KEEP_FILES, path);
       } catch (err) {
         removeQuietly(temp);
         options.log.debug({ err, path }, 'start answers not stored');
       }
     },
   };
-}
-
-/** Keeps the newest KEEP_FILES answer files (and `keep`). */
-function prune(dir: string, keep: string): void {
-  try {
-    const files = readdirSync(dir)
-      .filter((f) => FILE.test(f))
-      .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
-      .sort((a, b) => b.mtime - a.mtime);
-    for (const old of files.slice(KEEP_FILES)) if (old.path !== keep) removeQuietly(old.path);
-  } catch {
-    // a cache we cannot tidy is still a cache
-  }
 }

@@ -11,6 +11,7 @@ import {
   statSync,
   unlinkSync,
 } from 'node:fs';
+import type { Stats } from 'node:fs';
 import { dirname, join } from 'node:path';
 
 /**
@@ -48,14 +49,20 @@ export function digestOf(path: string): string {
   return hash.digest('hex');
 }
 
+/** Why a cache file with these stats must not be used (not a file, not ours, writable by others), or undefined. */
+export function foreignFile(st: Stats): string | undefined {
+  const uid = process.getuid?.();
+  if (!st.isFile() || st.size === 0) return 'not a complete file';
+  if (uid !== undefined && st.uid !== uid) return 'it belongs to another user';
+  if ((st.mode & 0o022) !== 0) return `it may be written by others (mode ${(st.mode & 0o777).toString(8)})`;
+  return undefined;
+}
+
 /** Why the blob at `path` must not be used (not ours, writable by others, damaged), or undefined. */
 export function checkBlob(path: string): string | undefined {
   try {
-    const st = statSync(path);
-    const uid = process.getuid?.();
-    if (!st.isFile() || st.size === 0) return 'not a complete file';
-    if (uid !== undefined && st.uid !== uid) return 'it belongs to another user';
-    if ((st.mode & 0o022) !== 0) return `it may be written by others (mode ${(st.mode & 0o777).toString(8)})`;
+    const foreign = foreignFile(statSync(path));
+    if (foreign) return foreign;
     const recorded = readFileSync(path + SUM_SUFFIX, 'utf8').trim();
     if (digestOf(path) !== recorded)
       return 'its content does not match the digest recorded when it was built';
@@ -96,16 +103,26 @@ export function buildError(stderr: string): string {
 
 /** Keeps the newest KEEP_BLOBS blobs (and `keep`), so builds for old versions do not pile up. */
 export function pruneBlobs(dir: string, keep: string): void {
+  pruneNewest(dir, BLOB, KEEP_BLOBS, keep, (old) => {
+    removeQuietly(old);
+    removeQuietly(old + SUM_SUFFIX);
+  });
+}
+
+/** Of the files in `dir` named like `name`, keeps the newest `count` (and `keep`); `remove`s the rest. */
+export function pruneNewest(
+  dir: string,
+  name: RegExp,
+  count: number,
+  keep: string,
+  remove: (path: string) => void = removeQuietly,
+): void {
   try {
-    const blobs = readdirSync(dir)
-      .filter((f) => BLOB.test(f))
+    const files = readdirSync(dir)
+      .filter((f) => name.test(f))
       .map((f) => ({ path: join(dir, f), mtime: statSync(join(dir, f)).mtimeMs }))
       .sort((a, b) => b.mtime - a.mtime);
-    for (const old of blobs.slice(KEEP_BLOBS)) {
-      if (old.path === keep) continue;
-      removeQuietly(old.path);
-      removeQuietly(old.path + SUM_SUFFIX);
-    }
+    for (const old of files.slice(count)) if (old.path !== keep) remove(old.path);
   } catch {
     // a cache we cannot tidy is still a cache
   }

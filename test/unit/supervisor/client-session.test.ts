@@ -242,6 +242,17 @@ test('regression: a client that sends and hangs up at once is answered even when
   await until('closed after the answer', () => t.isClosed());
 });
 
+/** Start answers that open a 2025-06-18 session (with an empty tool list). */
+function openingCache(): StartAnswersCache {
+  const { log } = collectingLogger();
+  const cache = new StartAnswersCache(defaultConfig(), log);
+  cache.offer(defaultConfig(), {
+    discover: { supportedVersions: ['2026-07-28'] },
+    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
+  });
+  return cache;
+}
+
 test('a probe the start answers answer is never forwarded; the rest of the session is as before', async () => {
   const { log } = collectingLogger();
   const cache = new StartAnswersCache(defaultConfig(), log);
@@ -337,12 +348,7 @@ test('a 2025-era opening is answered while the worker boots; the worker then see
 });
 
 test('an initialize that is not the first message, or not of a known shape or version, goes to the worker', async () => {
-  const { log } = collectingLogger();
-  const cache = new StartAnswersCache(defaultConfig(), log);
-  cache.offer(defaultConfig(), {
-    discover: { supportedVersions: ['2026-07-28'] },
-    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
-  });
+  const cache = openingCache();
   const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
   const openings: object[][] = [
     [
@@ -379,12 +385,7 @@ test('an initialize that is not the first message, or not of a known shape or ve
 });
 
 test('a first worker that dies while given the opening was never ready: the next one is given it again', async () => {
-  const { log } = collectingLogger();
-  const cache = new StartAnswersCache(defaultConfig(), log);
-  cache.offer(defaultConfig(), {
-    discover: { supportedVersions: ['2026-07-28'] },
-    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
-  });
+  const cache = openingCache();
   const t = await session({}, cache);
   const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
   t.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params });
@@ -418,12 +419,7 @@ test('a first worker that dies while given the opening was never ready: the next
 });
 
 test('a client that hangs up after an opening answered here is done once its worker has been handed it', async () => {
-  const { log } = collectingLogger();
-  const cache = new StartAnswersCache(defaultConfig(), log);
-  cache.offer(defaultConfig(), {
-    discover: { supportedVersions: ['2026-07-28'] },
-    opening: { '2025-06-18': { initialize: { protocolVersion: '2025-06-18' }, toolsList: { tools: [] } } },
-  });
+  const cache = openingCache();
   const t = await session({}, cache);
   const params = { protocolVersion: '2025-06-18', capabilities: {}, clientInfo: { name: 'h', version: '1' } };
   t.send({ jsonrpc: '2.0', id: 0, method: 'initialize', params });
