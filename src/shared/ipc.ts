@@ -58,7 +58,8 @@ export const policyStateSchema = z.object({
 });
 export type PolicyStateWire = z.infer<typeof policyStateSchema>;
 
-const resultSchema = z.record(z.string(), z.unknown());
+/** A JSON-RPC `result` object, as the SDK server gave it. */
+export const resultSchema = z.record(z.string(), z.unknown());
 /**
  * What a session opens with, answered by a worker's own SDK server for one configuration: the
  * canonical 2026-era `server/discover`, and per 2025-era protocol version the SDK echoes, the

@@ -3,6 +3,7 @@ import { readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import type { StartAnswers } from '../shared/ipc.js';
+import { resultSchema, startAnswersSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
 import { foreignFile, pruneNewest, removeQuietly } from './worker-snapshot-files.js';
 
@@ -10,10 +11,8 @@ import { foreignFile, pruneNewest, removeQuietly } from './worker-snapshot-files
 const KEEP_FILES = 4;
 const FILE = /^start-answers-[0-9a-f]{16}\.json$/;
 
-const resultSchema = z.record(z.string(), z.unknown());
 /** What the cache holds: a stored file has no `tools/list` (start-answers.ts says why). */
-const knownAnswersSchema = z.object({
-  discover: resultSchema,
+const knownAnswersSchema = startAnswersSchema.extend({
   opening: z.record(z.string(), z.object({ initialize: resultSchema, toolsList: resultSchema.optional() })),
 });
 export type KnownAnswers = z.infer<typeof knownAnswersSchema>;
