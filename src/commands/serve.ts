@@ -3,6 +3,7 @@ import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { Config, ConfigKey, LoadConfigOptions } from '../shared/config.js';
 import { defaultConfigFiles, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
+import { keepYoungGenerationSmall } from '../shared/heap.js';
 import type { Logger } from '../shared/logger.js';
 import { programVersion } from '../shared/version.js';
 import { machineBootSlots } from '../supervisor/boot-slots.js';
@@ -96,6 +97,7 @@ export async function runServe(ctx: CommandContext): Promise<number> {
     if (fault.code === 'POLICY_RULE_INVALID') throw fault;
     return reportConfigError(fault);
   }
+  keepYoungGenerationSmall();
   const startedAt = Date.now();
   const listener = await openListener(config, ctx.env, log);
   const scriptPath = snapshotScript(ctx.programPath);

@@ -9,6 +9,7 @@ import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-trans
 import { SupervisorRate } from './service-rate.js';
 import { startAnswers } from './start-answers.js';
 import { createTestFaults } from './test-faults.js';
+import { IdleCompaction } from './idle-compaction.js';
 import { warmUp } from './warm-up.js';
 
 /** How long a stopping worker may take to close its server and buses before it exits anyway. */
@@ -95,6 +96,10 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
     if (!process.connected) return 0; // the supervisor went away meanwhile
   }
 
+  // The warm-up's throwaway sessions, and later each pause of the client, leave garbage behind.
+  const idle = new IdleCompaction();
+  idle.activity();
+
   return new Promise<number>((resolve) => {
     let phase: Phase = { name: 'booted' };
     const logOf = (p: Phase): Logger => ('log' in p ? p.log : ctx.log);
@@ -112,6 +117,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
       if (phase.name === 'stopping' || faults.ignoresShutdown()) return;
       const was = phase;
       phase = { name: 'stopping' };
+      idle.stop();
       const log = logOf(was);
       log.info({ reason }, 'worker stopping');
       // Whatever still holds the event loop (a bus that will not close) must not keep us alive.
@@ -212,6 +218,7 @@ export async function runWorker(ctx: CommandContext): Promise<number> {
 
     const onMessage = (raw: unknown): void => {
       const tag = typeof raw === 'object' && raw !== null && 't' in raw ? raw.t : undefined;
+      if (tag === 'mcp') idle.activity();
       if (typeof tag === 'string' && TRANSPORT_TAGS.has(tag)) return;
       let msg: ToWorker;
       try {
