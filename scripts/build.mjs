@@ -2,6 +2,7 @@
 // runnable without a checkout or node_modules:
 //   dist/bin/dbus-mcp.mjs                  the entry (cli: argument parsing and dispatch only)
 //   dist/lib/dbus-mcp/*.mjs                one chunk per command and the code they share
+//   dist/lib/dbus-mcp/connect.cjs          `dbus-mcp connect` in one CommonJS file (the bridge)
 //   dist/lib/dbus-mcp/worker-snapshot.cjs  the worker in one CommonJS file, what the supervisor
 //                                          builds the workers' V8 startup snapshot from
 //   dist/dbus-mcp.mjs                      a symlink to bin/dbus-mcp.mjs (the path tests, units and npm use)
@@ -61,11 +62,17 @@ await build({
   banner: {
     // The shebang comes from src/cli.ts (esbuild keeps an entry point's hashbang on line 1). Every
     // chunk gets a `require` for the CommonJS dependencies bundled into it.
-    js: [
-      "import { createRequire as __dbusMcpCreateRequire } from 'node:module';",
-      'const require = __dbusMcpCreateRequire(import.meta.url);',
-    ].join('\n'),
+    // No import statement: the entry gets the banner too, and `connect` should load no module.
+    js: "const require = process.getBuiltinModule('node:module').createRequire(import.meta.url);",
   },
+});
+// `dbus-mcp connect` in one file (src/commands/connect-main.ts), required by the entry.
+await build({
+  ...common,
+  entryPoints: { connect: 'src/commands/connect-main.ts' },
+  outdir: 'dist/lib/dbus-mcp',
+  outExtension: { '.js': '.cjs' },
+  format: 'cjs',
 });
 await build({
   ...common,

@@ -1,8 +1,8 @@
-#!/usr/bin/env node
-import { runCli } from './cli/run.js';
-import { errorMessage } from './shared/errors.js';
+import { errorMessage } from '../shared/errors.js';
+import { runCli } from './run.js';
 
-// The `dbus-mcp` program (src/cli/run.ts does the work; the worker snapshot runs the same code).
+// The `dbus-mcp` command line, imported by the program's entry (src/cli.ts); src/cli/run.ts does
+// the work, and the worker snapshot runs the same code.
 runCli(process.argv.slice(2)).then(
   (code) => {
     // Long-running commands (serve, stdio, connect, worker) keep the loop alive themselves and

@@ -1,7 +1,8 @@
 import { parseArgs } from './args.js';
 import type { ParsedArgs } from './args.js';
 import { commandFor, mainHelp } from './commands.js';
-import type { CommandContext, Invocation } from '../commands/context.js';
+import { invocationOf, reportFailure } from './invocation.js';
+import type { CommandContext } from '../commands/context.js';
 import { AppError, EXIT_USAGE, errorMessage, exitCodeOf } from '../shared/errors.js';
 
 /**
@@ -33,14 +34,7 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return EXIT_USAGE;
   }
 
-  const invocation: Invocation = {
-    command: parsed.command,
-    args: parsed.args,
-    flags: parsed.flags,
-    configFile: parsed.configFile,
-    env: process.env,
-    programPath: process.argv[1] as string,
-  };
+  const invocation = invocationOf(parsed, parsed.command);
   let ctx: CommandContext | undefined;
   try {
     if (command.context === 'bare') return (await (await command.load())(invocation)) ?? 0;
@@ -54,7 +48,6 @@ export async function runCli(argv: readonly string[]): Promise<number> {
     return (await (await command.load())(ctx)) ?? 0;
   } catch (e) {
     if (!(e instanceof AppError)) ctx?.log.fatal({ err: e }, 'unexpected failure');
-    process.stderr.write(`dbus-mcp ${parsed.command}: ${errorMessage(e)}\n`);
-    return exitCodeOf(e);
+    return reportFailure(parsed.command, e);
   }
 }

@@ -214,6 +214,77 @@ test('`dbus-mcp connect` with no server: a clear error, a hint and a non-zero ex
   );
 });
 
+test('`dbus-mcp connect` runs from its one-file bridge, and answers every line as the full command line does', async () => {
+  const dir = tempDir();
+  // At exit, the CommonJS files this process loaded: lib/dbus-mcp/connect.cjs on the fast path.
+  const hook = join(dir, 'loaded.cjs');
+  writeFileSync(
+    hook,
+    "process.on('exit', () => require('fs').writeSync(2, `\\nLOADED ${Object.keys(require.cache).filter((f) => f.includes('dbus-mcp')).join(',')}\\n`));\n",
+  );
+  writeFileSync(join(dir, 'config'), '');
+  const env = {
+    ...process.env,
+    DBUS_MCP_CONFIG: join(dir, 'config'),
+    DBUS_MCP_SOCKET_PATH: join(dir, 'missing.sock'),
+  };
+  const outcome = async (args: string[]) => {
+    const r = await run(process.execPath, ['--require', hook, programPath(), ...args], { env }).then(
+      (ok) => ({ code: 0, stdout: ok.stdout, stderr: ok.stderr }),
+      (err: { code: number; stdout: string; stderr: string }) => err,
+    );
+    const [stderr, loaded = ''] = r.stderr.split('\nLOADED ');
+    return { code: r.code, stdout: r.stdout, stderr, fast: loaded.includes('connect.cjs') };
+  };
+  // A line starting with `connect` runs from the bridge; with a flag first, from the full CLI.
+  const lines: Array<[string[], string[]]> = [
+    [['connect'], ['--log-level', 'info', 'connect']],
+    [
+      ['connect', 'extra'],
+      ['--log-level', 'info', 'connect', 'extra'],
+    ],
+    [
+      ['connect', '--socket', join(dir, 'other.sock')],
+      ['--socket', join(dir, 'other.sock'), 'connect'],
+    ],
+  ];
+  for (const [fastLine, fullLine] of lines) {
+    const fast = await outcome(fastLine);
+    const full = await outcome(fullLine);
+    assert.equal(fast.fast, true, `${fastLine.join(' ')} runs from connect.cjs`);
+    assert.equal(full.fast, false, `${fullLine.join(' ')} runs from the full command line`);
+    assert.deepEqual({ ...fast, fast: true }, { ...full, fast: true }, fastLine.join(' '));
+    assert.notEqual(fast.code, 0);
+  }
+  const usage = await outcome(['connect', 'extra']);
+  assert.equal(usage.code, 64);
+  assert.match(usage.stderr, /^dbus-mcp connect: connect: unknown argument extra$/m);
+  // What the bridge leaves to the full command line (help, version, a flag without its value):
+  // the same answer as the line that never goes near the bridge.
+  const leftToCli: Array<[string[], string[]]> = [
+    [
+      ['connect', '--help'],
+      ['--help', 'connect'],
+    ],
+    [
+      ['connect', '--version'],
+      ['--version', 'connect'],
+    ],
+    [
+      ['connect', '--socket'],
+      ['--log-level', 'info', 'connect', '--socket'],
+    ],
+  ];
+  for (const [line, fullLine] of leftToCli) {
+    const r = await outcome(line);
+    const full = await outcome(fullLine);
+    assert.deepEqual({ ...r, fast: false }, { ...full, fast: false }, line.join(' '));
+  }
+  const help = await outcome(['connect', '--help']);
+  assert.equal(help.code, 0);
+  assert.match(help.stdout, /^dbus-mcp connect/);
+});
+
 /** Runs `connect` with `input` on stdin; returns its stdout lines once it exits. */
 function bridge(
   served: { env: NodeJS.ProcessEnv },
