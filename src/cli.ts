@@ -2,7 +2,7 @@
 // The `dbus-mcp` program. A host starts `dbus-mcp connect` for every session, so that line runs
 // from one CommonJS file, lib/dbus-mcp/connect.cjs (src/commands/connect-main.ts, bundled apart
 // by scripts/build.mjs): no graph of ES modules to load before the first byte is relayed
-// (bench/README.md, "connect"). Everything else runs src/cli/main.ts.
+// (bench/README.md, "Start-up", change 23). Everything else runs src/cli/main.ts.
 const argv = process.argv.slice(2);
 if (!(argv[0] === 'connect' && connectFast(argv))) void import('./cli/main.js');
 

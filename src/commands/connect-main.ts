@@ -3,8 +3,7 @@
  * argument parser, the socket path's configuration chain and the bridge; nothing else) into one
  * CommonJS file, lib/dbus-mcp/connect.cjs, which the entry (src/cli.ts) requires for a line that
  * starts with `connect`. Node then compiles one small script instead of resolving and linking a
- * graph of ES modules: the bridge's start is within a few per cent of a bare node start
- * (bench/README.md, "connect").
+ * graph of five ES modules (bench/README.md, "Start-up", change 23).
  */
 import { parseArgs } from '../cli/args.js';
 import type { ParsedArgs } from '../cli/args.js';

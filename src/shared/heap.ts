@@ -4,8 +4,9 @@ import { getHeapStatistics, setFlagsFromString } from 'node:v8';
  * Keeps this process's young generation at V8's initial size (two 1 MiB semi-spaces), what
  * `--max-semi-space-size=1` does for the workers. For the supervisor, whose command line is the
  * unit's or the user's: left to grow (16 MiB semi-spaces by default) while it relays a burst, its
- * young generation stayed resident, ~10 MiB of an idle service (bench/README.md, "Memory"). V8
- * reads the growth factor each time it would grow the new space, so setting it at run time holds.
+ * young generation stayed resident, up to ~10 MiB of an idle service (bench/README.md,
+ * "Start-up", change 21). V8 reads the growth factor each time it would grow the new space, so
+ * setting it at run time holds (test/unit/shared/heap.test.ts).
  */
 export function keepYoungGenerationSmall(): void {
   setFlagsFromString('--semi-space-growth-factor=1');
@@ -18,9 +19,11 @@ export function committedHeapBytes(): number {
 
 /**
  * A full collection that also compacts: live objects move off part-empty pages, and V8 gives the
- * emptied pages back, as its memory reducer does ~8 s after the last full collection. A plain
- * full collection leaves fragmented pages in place (measured: committed 19.8 → 19.8 MB plain,
- * → 17.8 MB compacting). `gc` is the `--expose-gc` function.
+ * emptied pages back. A plain full collection leaves fragmented pages in place (a worker after a
+ * session's calls, committed: 19.8 → 19.8 MB plain, → 17.8 MB compacting). V8's own memory
+ * reducer, ~8 s after the last full collection, ends lower still (16.8 MB): it also gives back
+ * the young generation's idle semi-space, which no collection a program can ask for does.
+ * `gc` is the `--expose-gc` function.
  */
 export function compactHeap(gc: () => void): void {
   setFlagsFromString('--compact-on-every-full-gc');

@@ -16,8 +16,9 @@ export interface IdleCompactionOptions {
 
 /**
  * Gives an idle worker's memory back soon after its client goes quiet. Each worker holds its own
- * heap, and after a session's calls part of it is garbage on part-empty pages until V8's memory
- * reducer runs, 8 s or more later (~4 MiB per worker: bench/README.md, "Memory"). `activity()` is
+ * heap, and after a session's calls (or a spare's warm-up) part of it is garbage on part-empty
+ * pages until V8's memory reducer runs, 8 s or more later (2–3 MiB per worker: bench/README.md,
+ * "Start-up", change 22). `activity()` is
  * called on each client message (and once after a spare's warm-up); QUIET_MS after the last one,
  * the heap is compacted if it grew MIN_GROWTH_BYTES since the last compaction, so a busy client
  * costs nothing and a client that pauses often costs one compaction per MiB it leaves behind.

@@ -234,7 +234,7 @@ test('`dbus-mcp connect` runs from its one-file bridge, and answers every line a
       (err: { code: number; stdout: string; stderr: string }) => err,
     );
     const [stderr, loaded = ''] = r.stderr.split('\nLOADED ');
-    return { code: r.code, stdout: r.stdout, stderr, fast: loaded.includes('connect.cjs') };
+    return { code: r.code, stdout: r.stdout, stderr: stderr ?? '', fast: loaded.includes('connect.cjs') };
   };
   // A line starting with `connect` runs from the bridge; with a flag first, from the full CLI.
   const lines: Array<[string[], string[]]> = [
