@@ -4,6 +4,7 @@ import type { Config, ConfigKey, LoadConfigOptions } from '../shared/config.js';
 import { defaultConfigFiles, loadConfig } from '../shared/config.js';
 import { AppError } from '../shared/errors.js';
 import { keepYoungGenerationSmall } from '../shared/heap.js';
+import { IdleCompaction } from '../shared/idle-compaction.js';
 import type { Logger } from '../shared/logger.js';
 import { programVersion } from '../shared/version.js';
 import { machineBootSlots } from '../supervisor/boot-slots.js';
@@ -100,6 +101,11 @@ export async function runServe(ctx: CommandContext): Promise<number> {
   keepYoungGenerationSmall();
   const startedAt = Date.now();
   const listener = await openListener(config, ctx.env, log);
+  // What relaying a session's messages left behind goes back once every client is quiet. (A
+  // session reads its socket with 'data' events anyway; a refused one is read and dropped.)
+  const idle = new IdleCompaction();
+  listener.onConnection((socket) => socket.on('data', () => idle.activity()));
+  idle.activity();
   const scriptPath = snapshotScript(ctx.programPath);
   const snapshots = new WorkerSnapshots({
     scriptPath,

@@ -1,4 +1,5 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 
 /**
  * Keeps this process's young generation at V8's initial size (two 1 MiB semi-spaces), what
@@ -32,4 +33,16 @@ export function compactHeap(gc: () => void): void {
   } finally {
     setFlagsFromString('--no-compact-on-every-full-gc');
   }
+}
+
+/**
+ * V8's `gc()`: the global one when node runs with `--expose-gc` (the workers: worker-process.ts);
+ * else, for a process whose command line is not ours (the supervisor, started by the unit), the
+ * flag is set now and the function taken from a new context, the only kind V8 installs it in.
+ */
+export function exposedGc(): () => void {
+  const global = (globalThis as { gc?: () => void }).gc;
+  if (global) return global;
+  setFlagsFromString('--expose-gc');
+  return runInNewContext('gc') as () => void;
 }

@@ -9,7 +9,7 @@ import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-trans
 import { SupervisorRate } from './service-rate.js';
 import { startAnswers } from './start-answers.js';
 import { createTestFaults } from './test-faults.js';
-import { IdleCompaction } from './idle-compaction.js';
+import { IdleCompaction } from '../shared/idle-compaction.js';
 import { warmUp } from './warm-up.js';
 
 /** How long a stopping worker may take to close its server and buses before it exits anyway. */

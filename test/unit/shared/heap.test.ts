@@ -53,3 +53,10 @@ test('compactHeap gives back part-empty pages that a plain full collection keeps
     `compacting frees more: ${freedCompacted} bytes against ${freedPlain} for a plain collection`,
   );
 });
+
+test('exposedGc gives a full collection in a process started without --expose-gc', () => {
+  const r = inNode(
+    `let o = { big: new Array(1000).fill(1) }; const ref = new WeakRef(o); o = null;\nawait new Promise((r) => setImmediate(r));\nconst before = typeof globalThis.gc; heap.exposedGc()();\nconsole.log(JSON.stringify({ hadGc: before === 'function' ? 1 : 0, collected: ref.deref() === undefined ? 1 : 0 }));`,
+  );
+  assert.deepEqual(r, { hadGc: 0, collected: 1 });
+});

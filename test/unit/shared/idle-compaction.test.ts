@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, mock, test } from 'node:test';
-import { IdleCompaction } from '../../../src/worker/idle-compaction.js';
+import { IdleCompaction } from '../../../src/shared/idle-compaction.js';
 
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout'] }));
 afterEach(() => mock.timers.reset());

@@ -1,6 +1,6 @@
-import { committedHeapBytes, compactHeap } from '../shared/heap.js';
+import { committedHeapBytes, compactHeap, exposedGc } from './heap.js';
 
-/** How long the worker's client must be quiet before the heap is compacted. */
+/** How long the process's clients must be quiet before the heap is compacted. */
 export const QUIET_MS = 1000;
 /** A compaction costs 20–60 ms of CPU here: only once the heap has grown this much since the last. */
 export const MIN_GROWTH_BYTES = 1024 * 1024;
@@ -8,18 +8,18 @@ export const MIN_GROWTH_BYTES = 1024 * 1024;
 export interface IdleCompactionOptions {
   quietMs?: number;
   minGrowthBytes?: number;
-  /** The `--expose-gc` function (worker-process.ts passes the flag); without one, nothing is done. */
+  /** A full collection (`exposedGc()`, the default); `undefined`: nothing is ever done. */
   gc?: (() => void) | undefined;
   heapBytes?: () => number;
   compact?: (gc: () => void) => void;
 }
 
 /**
- * Gives an idle worker's memory back soon after its client goes quiet. Each worker holds its own
- * heap, and after a session's calls (or a spare's warm-up) part of it is garbage on part-empty
- * pages until V8's memory reducer runs, 8 s or more later (2–3 MiB per worker: bench/README.md,
- * "Start-up", change 22). `activity()` is
- * called on each client message (and once after a spare's warm-up); QUIET_MS after the last one,
+ * Gives a process's memory back soon after its clients go quiet: a worker (its one client) and
+ * the supervisor (all of them). After a session's calls (or a spare's warm-up) part of the heap
+ * is garbage on part-empty pages until V8's memory reducer runs, 8 s or more later (2–3 MiB per
+ * worker, ~3 MiB of the supervisor: bench/README.md, "Start-up", change 22). `activity()` is
+ * called on each client message (and once after start-up); QUIET_MS after the last one,
  * the heap is compacted if it grew MIN_GROWTH_BYTES since the last compaction, so a busy client
  * costs nothing and a client that pauses often costs one compaction per MiB it leaves behind.
  */
@@ -36,7 +36,7 @@ export class IdleCompaction {
   constructor(options: IdleCompactionOptions = {}) {
     this.#quietMs = options.quietMs ?? QUIET_MS;
     this.#minGrowthBytes = options.minGrowthBytes ?? MIN_GROWTH_BYTES;
-    this.#gc = 'gc' in options ? options.gc : (globalThis as { gc?: () => void }).gc;
+    this.#gc = 'gc' in options ? options.gc : exposedGc();
     this.#heapBytes = options.heapBytes ?? committedHeapBytes;
     this.#compact = options.compact ?? compactHeap;
   }
