@@ -1,5 +1,4 @@
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 
 /**
  * Keeps this process's young generation at V8's initial size (two 1 MiB semi-spaces), what
@@ -39,10 +38,11 @@ export function compactHeap(gc: () => void): void {
  * V8's `gc()`: the global one when node runs with `--expose-gc` (the workers: worker-process.ts);
  * else, for a process whose command line is not ours (the supervisor, started by the unit), the
  * flag is set now and the function taken from a new context, the only kind V8 installs it in.
+ * (`node:vm` is loaded only then: the worker snapshot's builder warns about every module it sees.)
  */
 export function exposedGc(): () => void {
   const global = (globalThis as { gc?: () => void }).gc;
   if (global) return global;
   setFlagsFromString('--expose-gc');
-  return runInNewContext('gc') as () => void;
+  return process.getBuiltinModule('node:vm').runInNewContext('gc') as () => void;
 }

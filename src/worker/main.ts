@@ -2,6 +2,7 @@ import type { JSONRPCMessage } from '@modelcontextprotocol/server';
 import type { CommandContext } from '../commands/context.js';
 import type { Config } from '../shared/config.js';
 import { AppError, isAppError } from '../shared/errors.js';
+import { IdleCompaction } from '../shared/idle-compaction.js';
 import type { Handlers, ToWorker, ToSupervisorWire } from '../shared/ipc.js';
 import { dispatch, parseIpc, toWorkerSchema } from '../shared/ipc.js';
 import type { Logger } from '../shared/logger.js';
@@ -9,7 +10,6 @@ import { IpcServerTransport, TRANSPORT_TAGS, processEndpoint } from './ipc-trans
 import { SupervisorRate } from './service-rate.js';
 import { startAnswers } from './start-answers.js';
 import { createTestFaults } from './test-faults.js';
-import { IdleCompaction } from '../shared/idle-compaction.js';
 import { warmUp } from './warm-up.js';
 
 /** How long a stopping worker may take to close its server and buses before it exits anyway. */
