@@ -8,7 +8,10 @@ export const MIN_GROWTH_BYTES = 1024 * 1024;
 export interface IdleCompactionOptions {
   quietMs?: number;
   minGrowthBytes?: number;
-  /** A full collection (`exposedGc()`, the default); `undefined`: nothing is ever done. */
+  /**
+   * A full collection; `undefined`: nothing is ever done. The default takes `exposedGc()` at the
+   * first compaction, so a supervisor pays for its new context when idle, not while it starts.
+   */
   gc?: (() => void) | undefined;
   heapBytes?: () => number;
   compact?: (gc: () => void) => void;
@@ -36,7 +39,7 @@ export class IdleCompaction {
   constructor(options: IdleCompactionOptions = {}) {
     this.#quietMs = options.quietMs ?? QUIET_MS;
     this.#minGrowthBytes = options.minGrowthBytes ?? MIN_GROWTH_BYTES;
-    this.#gc = 'gc' in options ? options.gc : exposedGc();
+    this.#gc = 'gc' in options ? options.gc : () => exposedGc()();
     this.#heapBytes = options.heapBytes ?? committedHeapBytes;
     this.#compact = options.compact ?? compactHeap;
   }
