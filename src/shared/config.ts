@@ -112,7 +112,7 @@ export const CONFIG_KEYS = {
     schema: z.enum(['on', 'off']),
     default: 'on',
     allowed: 'on or off',
-    doc: 'on: a worker a client waits for starts from a V8 startup snapshot of the worker (built once per Node version and program into the cache directory), several times sooner than one that loads the program; it holds about 9 MiB more, so only while fewer than half of MAX_CLIENTS are connected. off: every worker loads the program.',
+    doc: 'on: a worker a client waits for starts from a V8 startup snapshot of the worker (built once per Node version and program into the cache directory), several times sooner than one that loads the program; it holds about 9–12 MiB more for its life, so at most one per 8 of MAX_CLIENTS (at least one) is alive at a time. off: every worker loads the program.',
   },
   WORKER_HEARTBEAT_MS: {
     schema: int(100, 600_000),

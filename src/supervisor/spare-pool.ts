@@ -29,6 +29,11 @@ export interface SparePoolOptions {
    * spare beyond it, since no client could take one.
    */
   capacity?: () => number;
+  /**
+   * How many burst extras the service's memory leaves room for now (none near MAX_CLIENTS, where
+   * every worker counts against the unit's MemoryHigh); no bound when absent.
+   */
+  burstRoom?: () => number;
   fork: (kind: SpareKind) => WorkerLike;
   log: Logger;
   /** Why spares may not boot on this machine (CPU quota, the keys to change), for the warning. */
@@ -51,7 +56,7 @@ export interface SparePoolHealth {
   lastError: string | undefined;
   /** The warning operators see in the journal and in `dbus-mcp status`, while spares fail. */
   warning: string | undefined;
-  /** Spares the pool keeps now (its size, more after a burst, fewer near MAX_CLIENTS). */
+  /** Spares the pool keeps now (its size, more after a burst while memory allows, fewer near MAX_CLIENTS). */
   target: number;
 }
 
@@ -61,11 +66,13 @@ export interface SparePoolHealth {
  * A spare that is taken is replaced at once — unless a client is waiting for a worker forked for
  * it: the refill then waits until that worker has booted, so the two do not share the CPU. A client
  * that finds no booted spare (a burst: a host opening its servers together) makes the pool keep one
- * more spare per such client for BURST_WINDOW_MS, at most BURST_EXTRA_MAX more (none when the size
- * is 0: SPARE_WORKERS=0 means no spares), forked together and `fast` (a burst needs spares soon);
- * at rest they are `lean`: a worker started from the snapshot holds ~8 MiB more for its whole life
- * (bench/README.md, "Start-up"), and a spare may wait for its client long. Once the burst window
- * has passed the extra spares are stopped and the fast ones replaced by lean ones. The pool never keeps more spares than clients could still connect (MAX_CLIENTS).
+ * more spare per such client for BURST_WINDOW_MS: at most BURST_EXTRA_MAX more, no more than memory
+ * leaves room for (`burstRoom`), and none when the size is 0 (SPARE_WORKERS=0 means no spares).
+ * They are forked together and `fast` (a burst needs spares soon); at rest spares are `lean`: a
+ * worker started from the snapshot holds ~9 MiB more for its whole life (bench/README.md,
+ * "Start-up"), and a spare may wait for its client long. Once the burst window has passed the extra
+ * spares are stopped and the fast ones replaced by lean ones. The pool never keeps more spares than
+ * clients could still connect (MAX_CLIENTS).
  *
  * A spare that fails to boot (exits first, or misses its boot deadline) makes the pool back off:
  * the next fork waits 1, 2, 4, 8 s …, and after MAX_SPARE_BOOT_FAILURES failures in a row the pool
@@ -90,7 +97,12 @@ export class SparePool {
   target(): number {
     const size = this.options.size();
     // SPARE_WORKERS=0 is an operator's choice (memory): no spares, bursts or not.
-    const wanted = size === 0 ? 0 : size + Math.min(this.recentMisses(), BURST_EXTRA_MAX);
+    const extra = Math.min(
+      this.recentMisses(),
+      BURST_EXTRA_MAX,
+      this.options.burstRoom?.() ?? BURST_EXTRA_MAX,
+    );
+    const wanted = size === 0 ? 0 : size + Math.max(0, extra);
     return Math.max(0, Math.min(wanted, this.options.capacity?.() ?? wanted));
   }
 

@@ -145,12 +145,19 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
   };
 
   /**
-   * The worker snapshot, for workers that must be quick, while fewer than half of MAX_CLIENTS
-   * clients have workers: a worker from it holds ~9 MiB more for its life (bench/README.md, "Start-up"), so
-   * near MAX_CLIENTS workers load the program and the service stays within its memory limit.
+   * The worker snapshot, for workers that must be quick, while fewer than MAX_CLIENTS / 8 workers
+   * from it are alive (one at least): each holds 9–12 MiB more for its life (bench/README.md,
+   * "Start-up"). In the VM's unit 16 clients' workers took memory.current to 377 MiB with none of
+   * them from it, 423 MiB with 4, and over MemoryHigh=448M with up to 8; the others load the program.
    */
   const quickBlob = (): string | undefined =>
-    withWorkers() < config.MAX_CLIENTS / 2 ? deps.snapshots?.blobFor(config) : undefined;
+    liveSnapshotWorkers() < config.MAX_CLIENTS / 8 ? deps.snapshots?.blobFor(config) : undefined;
+  /** Workers forked from the snapshot; `liveSnapshotWorkers` forgets the ones that exited. */
+  const snapshotWorkers = new Set<WorkerLike>();
+  const liveSnapshotWorkers = (): number => {
+    for (const worker of snapshotWorkers) if (worker.state === 'exited') snapshotWorkers.delete(worker);
+    return snapshotWorkers.size;
+  };
   /**
    * Sessions that have a worker (or are getting one): a session whose opening the supervisor
    * answers forks after its first message, so clients arriving together are counted as their
@@ -173,6 +180,7 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
       // A client's worker boots in its turn: a burst of them would share the CPUs and all be late.
       ...(spare ? {} : { start: false }),
     });
+    if (snapshotBlob) snapshotWorkers.add(worker);
     if (spare) spareBooting++;
     else bootSlots.start(worker);
     worker
@@ -230,6 +238,9 @@ export function createSupervisor(deps: SupervisorDeps): Supervisor {
     size: () => config.SPARE_WORKERS,
     // A spare no client could take (MAX_CLIENTS connected) is memory for nothing.
     capacity: () => config.MAX_CLIENTS - sessions.size,
+    // Burst extras only while fewer than half of MAX_CLIENTS clients have workers: near it every
+    // worker process (and each boot's peak) counts against the unit's MemoryHigh.
+    burstRoom: () => Math.floor(config.MAX_CLIENTS / 2) - withWorkers(),
     fork: (kind) => fork(kind),
     log: log.child({ component: 'spares' }),
     explainFailure: explainStartFailure,

@@ -454,6 +454,12 @@ step_clients16() {
   events=$(tr '\n' ' ' <"$cg/memory.events")
   rss=$(jq '[.clients[].workerRssBytes // 0] | add' <<<"$doc")
   note "16 clients: memory.current $((current / 1048576)) MiB, memory.peak $((peak / 1048576)) MiB, MemoryHigh $((high / 1048576)) MiB; workers' RSS sum $((rss / 1048576)) MiB; memory.events: $events"
+  local pid from_snapshot=0 processes=0
+  for pid in $(cat "$cg/cgroup.procs"); do
+    processes=$((processes + 1))
+    tr '\0' '\n' <"/proc/$pid/cmdline" 2>/dev/null | grep -qx -- --snapshot-blob && from_snapshot=$((from_snapshot + 1))
+  done
+  note "the unit's processes: $processes, of them started from the worker snapshot: $from_snapshot"
   check "memory.current under MemoryHigh" [ "$current" -lt "$high" ]
   local key
   for key in high max oom oom_kill; do

@@ -12,6 +12,7 @@ import { FakeWorker, collectingLogger, flush } from './fakes.js';
 
 interface PoolKnobs {
   capacity?: number;
+  burstRoom?: number;
   freshForkIsFaster?: boolean;
   clientsWaiting?: boolean;
 }
@@ -23,6 +24,7 @@ function pool(size = 1, knobs: PoolKnobs = {}) {
   const p = new SparePool({
     size: () => size,
     capacity: () => knobs.capacity ?? 16,
+    burstRoom: () => knobs.burstRoom ?? BURST_EXTRA_MAX,
     fork: (kind) => {
       const w = new FakeWorker();
       forked.push(w);
@@ -219,6 +221,25 @@ test('a burst (clients finding no booted spare) keeps one more fast spare per cl
   assert.equal(p.health().target, 1, 'the window passed: back to SPARE_WORKERS');
   assert.deepEqual(alive(), [forked[0]], 'the lean spare stays; the fast ones are stopped');
   assert.ok(forked.slice(1).every((w) => w.stopped));
+});
+
+test('a burst keeps no more extra spares than memory leaves room for (burstRoom), none when it has none', async () => {
+  const { p, knobs, alive } = pool(1, { freshForkIsFaster: true, burstRoom: 2 });
+  p.fill();
+  for (let i = 0; i < BURST_EXTRA_MAX; i++) assert.equal(p.take(), undefined);
+  await immediate();
+  assert.equal(p.health().target, 1 + 2, 'two extras: all the room there is');
+  assert.equal(alive().length, 3);
+  for (const w of alive()) w.boot();
+  await flush();
+  // More clients got workers: no room left (or less than none) and the extras go, the size stays.
+  knobs.burstRoom = -3;
+  const taken = p.take();
+  assert.ok(taken, 'a booted spare');
+  await immediate();
+  assert.equal(p.health().target, 1, 'SPARE_WORKERS, not less');
+  assert.equal(p.list().length, 1, 'the pool keeps one spare');
+  assert.equal(alive().filter((w) => w !== taken && !w.stopped).length, 1, 'the other extra was stopped');
 });
 
 test('takes that find a booted spare do not keep a burst’s extra spares past the window of its misses', async () => {
