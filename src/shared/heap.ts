@@ -1,4 +1,7 @@
+import type * as inspector from 'node:inspector';
 import { getHeapStatistics, setFlagsFromString } from 'node:v8';
+
+type InspectorModule = typeof inspector;
 
 /**
  * Keeps this process's young generation at V8's initial size (two 1 MiB semi-spaces), what
@@ -18,36 +21,43 @@ export function committedHeapBytes(): number {
 }
 
 /**
- * A full collection that also compacts: live objects move off part-empty pages, and V8 gives the
- * emptied pages back. A plain full collection leaves fragmented pages in place (a worker after a
- * session's calls, committed: 19.8 → 19.8 MB plain, → 17.8 MB compacting). V8's own memory
- * reducer, ~8 s after the last full collection, ends lower still (16.8 MB): it also gives back
- * the young generation's idle semi-space, which no collection a program can ask for does.
- * `gc` is the `--expose-gc` function.
+ * Now, what V8's memory reducer does 8 s or more after the last full collection: full collections
+ * that compact every fragmented page, shrink the young generation to its initial size and give
+ * back its idle semi-space and V8's pooled pages (`Isolate::LowMemoryNotification`). Node has no
+ * API for it; the in-process inspector's `HeapProfiler.collectGarbage` is that call, and needs no
+ * port, flag or enabled domain. V8 runs it from a task with an empty stack, so it is done when the
+ * promise resolves (true): tens of ms of CPU for a worker. `gc()` cannot do it: a plain one leaves
+ * the young generation as it is, and on this node (V8 11.3) `gc` with any options object runs a
+ * scavenge only (bench/README.md, "Start-up", changes 22 and 25). False when node was built
+ * without the inspector: V8's own reducer is then the only one.
  */
-export function compactHeap(gc: () => void): void {
-  setFlagsFromString('--compact-on-every-full-gc');
+export function reduceHeap(): Promise<boolean> {
+  const api = loadInspector();
+  if (!api) return Promise.resolve(false);
+  const session = new api.Session();
   try {
-    gc();
-  } finally {
-    setFlagsFromString('--no-compact-on-every-full-gc');
+    session.connect();
+  } catch {
+    return Promise.resolve(false); // no inspector in this process after all
   }
+  return new Promise((resolve) => {
+    session.post('HeapProfiler.collectGarbage', (err) => {
+      // Disconnecting from inside the callback hung node 20 (tried): after it has returned.
+      setImmediate(() => session.disconnect());
+      resolve(err === null || err === undefined);
+    });
+  });
 }
 
-let gcFunction: (() => void) | undefined;
+let inspectorModule: InspectorModule | null | undefined;
 
-/**
- * V8's `gc()`: the global one when node runs with `--expose-gc` (the workers: worker-process.ts);
- * else, for a process whose command line is not ours (the supervisor, started by the unit), the
- * flag is set on the first call and the function taken from a new context, the only kind V8
- * installs it in (~4 ms and ~2 MiB, once: `node:vm` is loaded only then, and the worker snapshot's
- * builder warns about every module it sees).
- */
-export function exposedGc(): () => void {
-  if (gcFunction) return gcFunction;
-  const global = (globalThis as { gc?: () => void }).gc;
-  if (global) return (gcFunction = global);
-  setFlagsFromString('--expose-gc');
-  gcFunction = process.getBuiltinModule('node:vm').runInNewContext('gc') as () => void;
-  return gcFunction;
+/** `node:inspector`, loaded on the first reduction (not at start-up), or null without one. */
+function loadInspector(): InspectorModule | null {
+  if (inspectorModule !== undefined) return inspectorModule;
+  try {
+    inspectorModule = process.getBuiltinModule('node:inspector') ?? null;
+  } catch {
+    inspectorModule = null; // ERR_INSPECTOR_NOT_AVAILABLE
+  }
+  return inspectorModule;
 }

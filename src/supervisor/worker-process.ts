@@ -29,13 +29,11 @@ export function workerExecArgv(config: Config): string[] {
   // Small-heap flags (bench/README.md, "Memory"): a small young generation and no V8 background
   // threads cut an idle worker's private memory by more than half, latency unchanged. A quarter
   // of V8's default interrupt budget reaches optimised code sooner (bench/README.md, "Warm-up").
-  // `gc` is for compacting the heap when the client is quiet (shared/idle-compaction.ts).
   return [
     `--max-old-space-size=${config.WORKER_MAX_MEMORY_MB}`,
     '--max-semi-space-size=1',
     '--single-threaded',
     '--interrupt-budget=16384',
-    '--expose-gc',
   ];
 }
 
