@@ -2,7 +2,7 @@ import { committedHeapBytes, reduceHeap } from './heap.js';
 
 /** How long the process's clients must be quiet before its heap is reduced. */
 export const QUIET_MS = 1000;
-/** A reduction costs 10–40 ms of CPU here: only once the heap has grown this much since the last. */
+/** A reduction costs tens of ms of CPU: only once the heap has grown this much since the last. */
 export const MIN_GROWTH_BYTES = 1024 * 1024;
 
 export interface IdleCompactionOptions {

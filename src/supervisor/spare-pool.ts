@@ -56,7 +56,7 @@ export interface SparePoolHealth {
   lastError: string | undefined;
   /** The warning operators see in the journal and in `dbus-mcp status`, while spares fail. */
   warning: string | undefined;
-  /** Spares the pool keeps now (its size, more after a burst while memory allows, fewer near MAX_CLIENTS). */
+  /** Spares the pool keeps now: its size, more after a burst while memory allows, fewer near MAX_CLIENTS. */
   target: number;
 }
 
