@@ -44,7 +44,7 @@ export function reduceHeap(): Promise<boolean> {
     session.post('HeapProfiler.collectGarbage', (err) => {
       // Disconnecting from inside the callback hung node 20 (tried): after it has returned.
       setImmediate(() => session.disconnect());
-      resolve(err === null || err === undefined);
+      resolve(!err);
     });
   });
 }

@@ -28,8 +28,8 @@ export class IdleCompaction {
   /** The committed heap once the last reduction was done (0: none yet). */
   #floor = 0;
   #reducing = false;
-  #unable = false;
-  #stopped = false;
+  /** No more reductions: stopped, or this process turned out unable to reduce its heap. */
+  #off = false;
   readonly #quietMs: number;
   readonly #minGrowthBytes: number;
   readonly #heapBytes: () => number;
@@ -43,14 +43,14 @@ export class IdleCompaction {
   }
 
   activity(): void {
-    if (this.#unable || this.#stopped) return;
+    if (this.#off) return;
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.#whenQuiet(), this.#quietMs);
     this.#timer.unref();
   }
 
   stop(): void {
-    this.#stopped = true;
+    this.#off = true;
     clearTimeout(this.#timer);
     this.#timer = undefined;
   }
@@ -60,15 +60,9 @@ export class IdleCompaction {
     if (this.#reducing || this.#heapBytes() - this.#floor < this.#minGrowthBytes) return;
     this.#reducing = true;
     void this.#reduce()
-      .then(
-        (done) => {
-          if (!done) this.#unable = true;
-        },
-        () => {
-          this.#unable = true;
-        },
-      )
-      .finally(() => {
+      .catch(() => false)
+      .then((done) => {
+        if (!done) this.#off = true;
         this.#reducing = false;
         // Read once V8 is done: the reduction runs after `reduce()` returns.
         this.#floor = this.#heapBytes();
