@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import net from 'node:net';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { InMemoryTransport } from '@modelcontextprotocol/server';
 import type { CallToolResult, JSONRPCMessage, ServerContext } from '@modelcontextprotocol/server';
@@ -13,7 +14,7 @@ import type { Bus } from './procs.js';
 import { stopChild, tempDir, track } from './procs.js';
 import { GET_PROPERTY_ARGS as ARGS, PROPERTIES_GET, rawGet } from './sections.js';
 import type { Summary } from './stats.js';
-import { round, summarize, timeSequential } from './stats.js';
+import { round, summarize, timeInterleaved, timeSequential } from './stats.js';
 
 /**
  * (10) Where the time of a tool call goes: the layers of the worker's path measured one by one in
@@ -104,14 +105,24 @@ export async function inProcessLayers(bus: Bus, n: number, warmup: number): Prom
   }
 }
 
-/** The relay (a socket server that forks a child per connection) and its echoing child, as one script. */
+/**
+ * The relay (a socket server that forks a child per connection) and its child, as one script. The
+ * child answers at once, or (`child-dbus`) makes the raw Properties.Get first, with dbus-next from
+ * DBUS_NEXT on the bus at BUS_ADDRESS.
+ */
 const RELAY = `
 const net = require('node:net'), { fork } = require('node:child_process');
+const answer = (m) => process.send({ t: 'mcp', msg: { jsonrpc: '2.0', id: m.msg.id, result: { content: [{ type: 'text', text: 'x'.repeat(200) }] } } });
 if (process.argv[2] === 'child') {
-  process.on('message', (m) => process.send({ t: 'mcp', msg: { jsonrpc: '2.0', id: m.msg.id, result: { content: [{ type: 'text', text: 'x'.repeat(200) }] } } }));
+  process.on('message', answer);
+} else if (process.argv[2] === 'child-dbus') {
+  const dbus = require(process.env.DBUS_NEXT);
+  const bus = dbus.sessionBus({ busAddress: process.env.BUS_ADDRESS });
+  const get = JSON.parse(process.env.PROPERTIES_GET);
+  process.on('message', (m) => bus.call(new dbus.Message(get)).then(() => answer(m)));
 } else {
   net.createServer((socket) => {
-    const child = fork(__filename, ['child'], { serialization: 'json', execArgv: ['--max-semi-space-size=1', '--single-threaded'] });
+    const child = fork(__filename, [process.argv[3]], { serialization: 'json', execArgv: ['--max-semi-space-size=1', '--single-threaded'] });
     let buf = '';
     socket.setEncoding('utf8');
     socket.on('data', (d) => {
@@ -127,45 +138,87 @@ if (process.argv[2] === 'child') {
   }).listen(process.argv[2], () => process.send('listening'));
 }`;
 
+/** A relay process and one connection to it; `call` sends a `tools/call` line and waits for the answer. */
+async function startRelay(bus?: Bus): Promise<{ call: () => Promise<void>; close: () => Promise<void> }> {
+  const dir = tempDir('bench-relay');
+  const script = join(dir, 'relay.cjs');
+  const socketPath = join(dir, 'relay.sock');
+  writeFileSync(script, RELAY);
+  const env = bus
+    ? {
+        ...process.env,
+        DBUS_NEXT: createRequire(import.meta.url).resolve('dbus-next'),
+        BUS_ADDRESS: bus.address,
+        PROPERTIES_GET: JSON.stringify(PROPERTIES_GET),
+      }
+    : process.env;
+  const relay = track(
+    fork(script, [socketPath, bus ? 'child-dbus' : 'child'], {
+      env,
+      stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+    }),
+  );
+  await new Promise<void>((resolve, reject) => {
+    relay.once('message', () => resolve());
+    relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
+  });
+  const socket = net.connect(socketPath);
+  await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
+  socket.setEncoding('utf8');
+  let waiter: (() => void) | undefined;
+  let buf = '';
+  socket.on('data', (d: string) => {
+    buf += d;
+    for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
+      buf = buf.slice(nl + 1);
+      waiter?.();
+    }
+  });
+  let id = 0;
+  const line = (i: number) =>
+    `${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'get_property', arguments: ARGS } })}\n`;
+  const call = () =>
+    new Promise<void>((resolve) => {
+      waiter = resolve;
+      socket.write(line(++id));
+    });
+  return {
+    call,
+    close: async () => {
+      socket.destroy();
+      await stopChild(relay);
+    },
+  };
+}
+
 /**
  * A bare Node relay with the supervisor's shape — socket, newline framing, `JSON.parse`, a forked
  * child over the JSON IPC channel answering at once, and back — as the floor of the two hops.
  */
 export async function relayFloor(n: number, warmup: number): Promise<Summary> {
-  const dir = tempDir('bench-relay');
-  const script = join(dir, 'relay.cjs');
-  const socketPath = join(dir, 'relay.sock');
-  writeFileSync(script, RELAY);
-  const relay = track(fork(script, [socketPath], { stdio: ['ignore', 'ignore', 'inherit', 'ipc'] }));
+  const relay = await startRelay();
   try {
-    await new Promise<void>((resolve, reject) => {
-      relay.once('message', () => resolve());
-      relay.once('exit', (code) => reject(new Error(`relay exited with ${code}`)));
-    });
-    const socket = net.connect(socketPath);
-    await new Promise<void>((resolve, reject) => socket.once('connect', resolve).once('error', reject));
-    socket.setEncoding('utf8');
-    let waiter: (() => void) | undefined;
-    let buf = '';
-    socket.on('data', (d: string) => {
-      buf += d;
-      for (let nl = buf.indexOf('\n'); nl >= 0; nl = buf.indexOf('\n')) {
-        buf = buf.slice(nl + 1);
-        waiter?.();
-      }
-    });
-    let id = 0;
-    const line = (i: number) =>
-      `${JSON.stringify({ jsonrpc: '2.0', id: i, method: 'tools/call', params: { name: 'get_property', arguments: ARGS } })}\n`;
-    const call = () =>
-      new Promise<void>((resolve) => {
-        waiter = resolve;
-        socket.write(line(++id));
-      });
-    const layer = await measure(n, warmup, call);
-    socket.destroy();
-    return layer;
+    return await measure(n, warmup, relay.call);
   } finally {
-    await stopChild(relay);
+    await relay.close();
+  }
+}
+
+/**
+ * The floor of this design for a `get_property`: the same relay whose child makes the raw D-Bus
+ * call before it answers (no SDK, no tool, no policy), interleaved with the raw call in this
+ * process in blocks of 100, so the two are measured over the same minutes.
+ */
+export async function designFloor(
+  bus: Bus,
+  blocks: number,
+  warmup: number,
+): Promise<{ raw: Summary; floor: Summary }> {
+  const relay = await startRelay(bus);
+  try {
+    const side = await timeInterleaved({ raw: rawGet(bus), floor: relay.call }, blocks, 100, warmup);
+    return { raw: summarize(side.raw), floor: summarize(side.floor) };
+  } finally {
+    await relay.close();
   }
 }

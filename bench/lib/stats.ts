@@ -50,6 +50,26 @@ export async function timeSequential(
   return out;
 }
 
+/**
+ * Times several calls in alternating blocks of `blockSize` sequential runs, `blocks` blocks each,
+ * after `warmup` untimed runs of each: every call is measured over the same minutes as the others,
+ * so a ratio of two of them is not the ratio of two machine states (bench/README.md, "Latency").
+ */
+export async function timeInterleaved<K extends string>(
+  fns: Record<K, () => Promise<unknown>>,
+  blocks: number,
+  blockSize: number,
+  warmup: number,
+): Promise<Record<K, number[]>> {
+  const names = Object.keys(fns) as K[];
+  const out = Object.fromEntries(names.map((k) => [k, [] as number[]])) as Record<K, number[]>;
+  for (const k of names) await timeSequential(0, warmup, fns[k]);
+  for (let b = 0; b < blocks; b++) {
+    for (const k of names) out[k].push(...(await timeSequential(blockSize, 0, fns[k])));
+  }
+  return out;
+}
+
 /** Runs `loops` closed loops of `fn` for `ms` milliseconds; completed calls per second. */
 export async function throughput(loops: Array<() => Promise<unknown>>, ms: number): Promise<number> {
   let done = 0;

@@ -40,6 +40,34 @@ export const jsonRpcMessageSchema = z.union([
 export type JsonRpcMessage = z.infer<typeof jsonRpcMessageSchema>;
 export type JsonRpcId = z.infer<typeof requestId>;
 
+/**
+ * A JSON object (not null, not an array). For values that came from JSON, which is all these checks
+ * see (the client's line, the JSON IPC channel), it is what zod's plain-object test of a record is.
+ */
+const isJsonObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRequestId = (v: unknown): boolean =>
+  typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
+
+/**
+ * `jsonRpcMessageSchema`'s verdict on a value from JSON, without zod and without the copy it builds:
+ * the relay checks every message of every client on its way in and out (bench/README.md, change
+ * 26). test/unit/ipc-json-rpc.test.ts holds the two to the same verdict.
+ */
+export function isJsonRpcMessage(v: unknown): v is JsonRpcMessage {
+  if (!isJsonObject(v) || v.jsonrpc !== '2.0') return false;
+  // A request or a notification (the id of a notification is not looked at).
+  if (typeof v.method === 'string' && (v.params === undefined || isJsonObject(v.params))) return true;
+  if (isRequestId(v.id) && isJsonObject(v.result)) return true;
+  const error = v.error;
+  return (
+    (v.id === undefined || v.id === null || isRequestId(v.id)) &&
+    isJsonObject(error) &&
+    Number.isSafeInteger(error.code) &&
+    typeof error.message === 'string'
+  );
+}
+
 /** A configuration as carried over IPC: every key as text, parsed with the key's own schema. */
 const configSchema = configTextSchema;
 
@@ -135,8 +163,19 @@ export type ToSupervisorWire = z.input<typeof toSupervisorSchema>;
 /** One handler per message tag; the compiler checks the table is complete. */
 export type Handlers<M extends { t: string }> = { [K in M['t']]: (msg: Extract<M, { t: K }>) => void };
 
-/** Parses a raw IPC message; throws AppError IPC_INVALID naming what did not match. */
-export function parseIpc<M>(schema: z.ZodType<M, unknown>, raw: unknown): M {
+/**
+ * Parses a raw IPC message; throws AppError IPC_INVALID naming what did not match. An `mcp`
+ * message, which both directions carry alike and which is almost all of the traffic, is judged by
+ * `isJsonRpcMessage` (zod's union builds a copy of each message and tries its branches in turn);
+ * anything else, and an `mcp` message that fails, by the schema.
+ */
+export function parseIpc(schema: typeof toWorkerSchema, raw: unknown): ToWorker;
+export function parseIpc(schema: typeof toSupervisorSchema, raw: unknown): ToSupervisor;
+export function parseIpc(
+  schema: typeof toWorkerSchema | typeof toSupervisorSchema,
+  raw: unknown,
+): ToWorker | ToSupervisor {
+  if (isJsonObject(raw) && raw.t === 'mcp' && isJsonRpcMessage(raw.msg)) return { t: 'mcp', msg: raw.msg };
   const result = schema.safeParse(raw);
   if (!result.success) {
     const tag = typeof raw === 'object' && raw !== null && 't' in raw ? String(raw.t) : '?';

@@ -1,5 +1,5 @@
 import type { JsonRpcId, JsonRpcMessage } from '../shared/ipc.js';
-import { jsonRpcMessageSchema } from '../shared/ipc.js';
+import { isJsonRpcMessage } from '../shared/ipc.js';
 
 /** JSON-RPC error codes the supervisor answers with itself. */
 export const PARSE_ERROR = -32700;
@@ -108,8 +108,7 @@ export function parseFrame(line: Buffer): Frame {
       reply: errorResponse(null, INVALID_REQUEST, 'Invalid Request: a message must be a JSON object'),
     };
   }
-  const parsed = jsonRpcMessageSchema.safeParse(value);
-  if (!parsed.success) {
+  if (!isJsonRpcMessage(value)) {
     const raw = (value as { id?: unknown }).id;
     const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
     return {
@@ -117,5 +116,5 @@ export function parseFrame(line: Buffer): Frame {
       reply: errorResponse(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'),
     };
   }
-  return { ok: true, msg: parsed.data };
+  return { ok: true, msg: value };
 }

@@ -45,7 +45,8 @@ export interface Classification {
   source: ClassificationSource;
 }
 
-const ALL_CURATED: CuratedInterface[] = [
+/** Every curated interface: exact names first, then prefixes (`…*`), longer before shorter. */
+export const ALL_CURATED: readonly CuratedInterface[] = [
   ...SESSION_INTERFACES,
   ...SESSION_MANAGER_INTERFACES,
   ...EXEC_INTERFACES,
@@ -59,14 +60,21 @@ const ALL_CURATED: CuratedInterface[] = [
   return pa - pb || b.name.length - a.name.length;
 });
 
+// ALL_CURATED indexed once, case-folded: every judgement looks its interface up (bench/README.md,
+// change 26). Exact names before prefixes and, within each, ALL_CURATED's order decides, as a walk
+// over it would.
+const CURATED_EXACT = new Map<string, CuratedInterface>();
+const CURATED_PREFIXES: Array<{ prefix: string; entry: CuratedInterface }> = [];
+for (const e of ALL_CURATED) {
+  const lower = e.name.toLowerCase();
+  if (lower.endsWith('*')) CURATED_PREFIXES.push({ prefix: lower.slice(0, -1), entry: e });
+  else if (!CURATED_EXACT.has(lower)) CURATED_EXACT.set(lower, e);
+}
+
 /** The curated entry for an interface (exact names first, then the longest matching prefix). */
 export function curatedEntry(iface: string): CuratedInterface | undefined {
   const lower = iface.toLowerCase();
-  return ALL_CURATED.find((e) =>
-    e.name.endsWith('*')
-      ? lower.startsWith(e.name.slice(0, -1).toLowerCase())
-      : lower === e.name.toLowerCase(),
-  );
+  return CURATED_EXACT.get(lower) ?? CURATED_PREFIXES.find((p) => lower.startsWith(p.prefix))?.entry;
 }
 
 const STANDARD: Record<string, Record<string, OperationKind>> = {

@@ -179,11 +179,16 @@ export const SYSTEMD_MEMBERS: Readonly<Record<string, Readonly<Record<string, Sy
   'org.freedesktop.systemd1.Job': { Cancel: unit('change', '', []), GetAfter: read, GetBefore: read },
 };
 
+/** SYSTEMD_MEMBERS by case-folded interface name (the first of a case-folded pair, as a walk would find). */
+const SYSTEMD_MEMBERS_FOLDED = new Map<string, Readonly<Record<string, SystemdMember>>>();
+for (const [name, members] of Object.entries(SYSTEMD_MEMBERS)) {
+  if (!SYSTEMD_MEMBERS_FOLDED.has(name.toLowerCase()))
+    SYSTEMD_MEMBERS_FOLDED.set(name.toLowerCase(), members);
+}
+
 /** The members of `iface` (case-insensitive, as curated interfaces are matched), or undefined. */
 export function systemdMembers(iface: string): Readonly<Record<string, SystemdMember>> | undefined {
-  const lower = iface.toLowerCase();
-  const key = Object.keys(SYSTEMD_MEMBERS).find((k) => k.toLowerCase() === lower);
-  return key === undefined ? undefined : SYSTEMD_MEMBERS[key];
+  return SYSTEMD_MEMBERS_FOLDED.get(iface.toLowerCase());
 }
 
 /** True for an interface of the systemd manager (curated completely: an unlisted member is refused). */

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { ClassifyInput } from '../../../../src/worker/policy/classify.js';
-import { classify, heuristicRead } from '../../../../src/worker/policy/classify.js';
+import {
+  ALL_CURATED,
+  classify,
+  curatedEntry,
+  heuristicRead,
+} from '../../../../src/worker/policy/classify.js';
+import { SYSTEMD_MEMBERS, systemdMembers } from '../../../../src/worker/policy/units-curated.js';
 import { unitFromPath, unitObjectPath } from '../../../../src/worker/policy/units-names.js';
 import { protectedUnit } from '../../../../src/worker/policy/units-protected.js';
 
@@ -302,5 +308,42 @@ describe('classify: eavesdropping match rules are bus administration', () => {
 
   it('refuses a value holding ,eavesdrop= (a lenient reading finds the key)', () => {
     assert.equal(addMatch("type='signal',arg0='it'\\''s,eavesdrop=true'"), 'forbidden');
+  });
+});
+
+describe('curated look-ups (indexed once) find what a walk over the lists finds', () => {
+  const walk = (iface: string) => {
+    const lower = iface.toLowerCase();
+    return ALL_CURATED.find((e) =>
+      e.name.endsWith('*')
+        ? lower.startsWith(e.name.slice(0, -1).toLowerCase())
+        : lower === e.name.toLowerCase(),
+    );
+  };
+  const names = ALL_CURATED.flatMap((e) => {
+    const stem = e.name.replace(/\*$/, '');
+    return [
+      e.name,
+      stem,
+      stem.toUpperCase(),
+      stem.toLowerCase(),
+      `${stem}.Sub`,
+      `${stem}X`,
+      stem.slice(0, -1),
+    ];
+  });
+  names.push('', 'com.example.Bench', 'org.freedesktop.DBus.Properties', 'ORG.FREEDESKTOP.SYSTEMD1.MANAGER');
+
+  it('curatedEntry: the same entry for every curated name, its case variants, longer and shorter names', () => {
+    assert.ok(ALL_CURATED.length > 20 && ALL_CURATED.some((e) => e.name.endsWith('*')));
+    for (const name of names) assert.equal(curatedEntry(name), walk(name), name);
+  });
+
+  it('systemdMembers: the same table, whatever the case', () => {
+    const keys = Object.keys(SYSTEMD_MEMBERS);
+    for (const name of [...keys, ...keys.map((k) => k.toUpperCase()), ...names]) {
+      const key = keys.find((k) => k.toLowerCase() === name.toLowerCase());
+      assert.equal(systemdMembers(name), key === undefined ? undefined : SYSTEMD_MEMBERS[key], name);
+    }
   });
 });
