@@ -5,11 +5,11 @@
  * table and writes bench/results/<timestamp>.json. Method and figures: bench/README.md.
  *
  * Sizes come from the environment (defaults = the issue's numbers; --quick = a fast smoke run):
- * BENCH_SAMPLES, BENCH_WARMUP, BENCH_INTERLEAVED_BLOCKS, BENCH_BUSCTL_SAMPLES, BENCH_THROUGHPUT_MS, BENCH_CONNECT_SAMPLES,
- * BENCH_CRASH_SAMPLES, BENCH_TREE_OBJECTS, BENCH_SOAK_CALLS, BENCH_SOAK_CYCLES, BENCH_MEMORY_CLIENTS,
- * BENCH_BURST_ROUNDS, BENCH_ACTIVATION_SAMPLES, BENCH_CONNECT_START_SAMPLES, BENCH_SKIP (comma separated
- * section names to leave out: latency, breakdown, throughput, connect, cold, burst, activation,
- * connect-start, crash, memory, objects, soak).
+ * BENCH_SAMPLES, BENCH_WARMUP, BENCH_INTERLEAVED_BLOCKS, BENCH_BUSCTL_SAMPLES, BENCH_THROUGHPUT_MS,
+ * BENCH_CONNECT_SAMPLES, BENCH_CRASH_SAMPLES, BENCH_TREE_OBJECTS, BENCH_SOAK_CALLS, BENCH_SOAK_CYCLES,
+ * BENCH_MEMORY_CLIENTS, BENCH_BURST_ROUNDS, BENCH_ACTIVATION_SAMPLES, BENCH_CONNECT_START_SAMPLES,
+ * BENCH_SKIP (comma separated section names to leave out: latency, breakdown, throughput, connect,
+ * cold, burst, activation, connect-start, crash, memory, objects, soak).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

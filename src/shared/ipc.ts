@@ -52,7 +52,7 @@ const isRequestId = (v: unknown): boolean =>
 /**
  * `jsonRpcMessageSchema`'s verdict on a value from JSON, without zod and without the copy it builds:
  * the relay checks every message of every client on its way in and out (bench/README.md, change
- * 26). test/unit/ipc-json-rpc.test.ts holds the two to the same verdict.
+ * 26). test/unit/shared/ipc-json-rpc.test.ts holds the two to the same verdict.
  */
 export function isJsonRpcMessage(v: unknown): v is JsonRpcMessage {
   if (!isJsonObject(v) || v.jsonrpc !== '2.0') return false;

@@ -51,3 +51,17 @@ test('parseFrame answers every kind of bad input with the right code', () => {
   const n = parseFrame(Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'));
   assert.ok(n?.ok);
 });
+
+test('parseFrame keeps a "__proto__" key as data: no prototype changes, here or for other objects', () => {
+  const f = parseFrame(
+    Buffer.from(
+      '{"jsonrpc":"2.0","id":1,"method":"tools/list","__proto__":{"polluted":1},"params":{"__proto__":{"polluted":2}}}',
+    ),
+  );
+  assert.ok(f?.ok);
+  assert.equal(Object.getPrototypeOf(f.msg), Object.prototype);
+  assert.equal((f.msg as { polluted?: unknown }).polluted, undefined);
+  assert.equal(({} as { polluted?: unknown }).polluted, undefined);
+  // Relayed as it came (a JSON round trip keeps the key as data too).
+  assert.match(JSON.stringify(f.msg), /"__proto__":\{"polluted":1\}/);
+});
