@@ -76,6 +76,9 @@ export const ERROR_CODES = {
   WORKER_START_FAILED: { doc: 'A worker process did not become ready.' },
   MAX_CLIENTS: { doc: 'The server already serves MAX_CLIENTS clients.' },
   MESSAGE_TOO_LARGE: { doc: 'A message from the client is longer than MAX_MESSAGE_BYTES.' },
+  MESSAGE_TOO_DEEP: {
+    doc: 'A message from the client nests arrays and objects more than 1,000 levels deep (the relay cannot pass it on).',
+  },
   IPC_INVALID: { doc: 'A message between supervisor and worker did not match the IPC schema.' },
   INTERNAL: { doc: 'An unexpected internal failure; the log has the details.' },
 } as const satisfies Record<string, ErrorSpec>;

@@ -1,3 +1,4 @@
+import { errorData } from '../shared/errors.js';
 import type { JsonRpcId, JsonRpcMessage } from '../shared/ipc.js';
 import { isJsonRpcMessage } from '../shared/ipc.js';
 
@@ -83,6 +84,26 @@ export class LineFramer {
 export type Frame = { ok: true; msg: JsonRpcMessage } | { ok: false; reply: JsonRpcErrorResponse } | null;
 
 /**
+ * Arrays and objects a client message may nest. A value parsed from JSON can always be written as
+ * JSON again, except past the depth where `JSON.stringify`'s recursion runs out of stack (between
+ * 4,000 and 8,000 levels with node's default stack), and the relay writes every message to its
+ * worker that way. D-Bus values nest at most 64 containers deep.
+ */
+export const MAX_MESSAGE_DEPTH = 1000;
+
+/** True when `value` nests arrays and objects deeper than `limit` levels (iterative: no recursion). */
+function nestsDeeper(value: object, limit: number): boolean {
+  const stack: Array<{ v: object; depth: number }> = [{ v: value, depth: 1 }];
+  for (let top = stack.pop(); top !== undefined; top = stack.pop()) {
+    if (top.depth > limit) return true;
+    for (const item of Array.isArray(top.v) ? top.v : Object.values(top.v)) {
+      if (item !== null && typeof item === 'object') stack.push({ v: item, depth: top.depth + 1 });
+    }
+  }
+  return false;
+}
+
+/**
  * Validates one line from the client: null for a blank line, the message when it is one JSON-RPC
  * 2.0 object, else the error response to send (-32700 for bad JSON, -32600 for batches,
  * non-objects and objects that are not JSON-RPC).
@@ -108,9 +129,21 @@ export function parseFrame(line: Buffer): Frame {
       reply: errorResponse(null, INVALID_REQUEST, 'Invalid Request: a message must be a JSON object'),
     };
   }
+  const raw = (value as { id?: unknown }).id;
+  const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
+  // Each level takes two bytes at least (`[]`): a shorter line cannot be too deep.
+  if (line.length > 2 * MAX_MESSAGE_DEPTH && nestsDeeper(value, MAX_MESSAGE_DEPTH)) {
+    return {
+      ok: false,
+      reply: errorResponse(
+        id,
+        INVALID_REQUEST,
+        `Invalid Request: the message nests arrays and objects more than ${MAX_MESSAGE_DEPTH} levels deep`,
+        errorData('MESSAGE_TOO_DEEP', { limit: MAX_MESSAGE_DEPTH }),
+      ),
+    };
+  }
   if (!isJsonRpcMessage(value)) {
-    const raw = (value as { id?: unknown }).id;
-    const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
     return {
       ok: false,
       reply: errorResponse(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'),

@@ -205,3 +205,44 @@ test('a client that stops reading holds its worker back; nothing is lost when it
   raw.socket.end();
   await raw.closed;
 });
+
+test('a message nested too deep to relay is answered by its id (MESSAGE_TOO_DEEP); the session and other clients go on', async () => {
+  // The default MAX_MESSAGE_BYTES (4 MiB): this serve's 1 KiB limit would refuse the line first.
+  const deep = await startServe({ env: { DBUS_MCP_SESSION_BUS_ADDRESS: bus.address } });
+  try {
+    const raw = await rawConnect(deep.socketPath);
+    raw.send(INIT_2025);
+    assert.equal((await raw.answer()).id, 'init');
+    raw.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
+    const nested = (id: string, levels: number) =>
+      `{"jsonrpc":"2.0","id":"${id}","method":"tools/call","params":{"name":"get_property","arguments":{"a":${'['.repeat(levels)}${']'.repeat(levels)}}}}\n`;
+    // Before the depth bound, this request was never answered: JSON.stringify ran out of stack
+    // passing it to the worker, and the supervisor only logged it.
+    raw.write(nested('deep', 200_000));
+    raw.send(listTools('after'));
+    const refused = (await raw.answer()) as {
+      id: unknown;
+      error?: { code: number; message: string; data?: unknown };
+    };
+    assert.equal(refused.id, 'deep');
+    assert.equal(refused.error?.code, -32600);
+    assert.match(refused.error?.message ?? '', /more than 1000 levels deep/);
+    assert.deepEqual(refused.error?.data, { code: 'MESSAGE_TOO_DEEP', limit: 1000 });
+    const after = await raw.answer();
+    assert.equal(after.id, 'after');
+    assert.ok('result' in after);
+    // At the bound the request reaches the worker, whose tool answers it (its arguments are wrong).
+    raw.write(nested('fits', 997));
+    const fits = (await raw.answer()) as { id: unknown; error?: unknown; result?: { isError?: boolean } };
+    assert.equal(fits.id, 'fits');
+    assert.ok(fits.error !== undefined || fits.result?.isError === true, JSON.stringify(fits).slice(0, 300));
+    assert.doesNotMatch(JSON.stringify(fits), /MESSAGE_TOO_DEEP/);
+    const other = await connectClient(deep.socketPath);
+    assert.ok((await other.listTools()).tools.length > 0);
+    await other.close();
+    raw.socket.end();
+    await raw.closed;
+  } finally {
+    await deep.stop();
+  }
+});

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LineFramer, parseFrame } from '../../../src/supervisor/framing.js';
+import { LineFramer, MAX_MESSAGE_DEPTH, parseFrame } from '../../../src/supervisor/framing.js';
 
 function collect(max: number) {
   const events: string[] = [];
@@ -64,4 +64,23 @@ test('parseFrame keeps a "__proto__" key as data: no prototype changes, here or 
   assert.equal(({} as { polluted?: unknown }).polluted, undefined);
   // Relayed as it came (a JSON round trip keeps the key as data too).
   assert.match(JSON.stringify(f.msg), /"__proto__":\{"polluted":1\}/);
+});
+
+test('parseFrame refuses a message nested deeper than MAX_MESSAGE_DEPTH, by its id, and takes one at the limit', () => {
+  // `levels` arrays inside `arguments`: the message, params and arguments add three.
+  const line = (id: string, levels: number) =>
+    Buffer.from(
+      `{"jsonrpc":"2.0","id":"${id}","method":"tools/call","params":{"name":"x","arguments":{"a":${'['.repeat(levels)}${']'.repeat(levels)}}}}`,
+    );
+  const deep = parseFrame(line('deep', MAX_MESSAGE_DEPTH - 2));
+  assert.ok(deep && !deep.ok);
+  assert.equal(deep.reply.id, 'deep');
+  assert.equal(deep.reply.error.code, -32600);
+  assert.match(deep.reply.error.message, /more than 1000 levels deep/);
+  assert.deepEqual(deep.reply.error.data, { code: 'MESSAGE_TOO_DEEP', limit: MAX_MESSAGE_DEPTH });
+  assert.ok(parseFrame(line('fits', MAX_MESSAGE_DEPTH - 3))?.ok);
+  // Objects count like arrays; far past the depth JSON.stringify can write back (no recursion here).
+  const objects = `{"jsonrpc":"2.0","id":7,"method":"m","params":${'{"a":'.repeat(200_000)}1${'}'.repeat(200_000)}}`;
+  const refused = parseFrame(Buffer.from(objects));
+  assert.ok(refused && !refused.ok && refused.reply.id === 7 && refused.reply.error.code === -32600);
 });
