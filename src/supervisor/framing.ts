@@ -91,6 +91,8 @@ export type Frame = { ok: true; msg: JsonRpcMessage } | { ok: false; reply: Json
  */
 export const MAX_MESSAGE_DEPTH = 1000;
 
+const isMcpRequestId = (id: unknown): boolean => typeof id === 'string' || Number.isSafeInteger(id);
+
 /** True when `value` nests arrays and objects deeper than `limit` levels (iterative: no recursion). */
 function nestsDeeper(value: object, limit: number): boolean {
   const stack: Array<{ v: object; depth: number }> = [{ v: value, depth: 1 }];
@@ -130,7 +132,7 @@ export function parseFrame(line: Buffer): Frame {
     };
   }
   const raw = (value as { id?: unknown }).id;
-  const id = typeof raw === 'string' || typeof raw === 'number' ? raw : null;
+  const id = typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : null;
   // Each level takes two bytes at least (`[]`): a shorter line cannot be too deep.
   if (line.length > 2 * MAX_MESSAGE_DEPTH && nestsDeeper(value, MAX_MESSAGE_DEPTH)) {
     return {
@@ -147,6 +149,18 @@ export function parseFrame(line: Buffer): Frame {
     return {
       ok: false,
       reply: errorResponse(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'),
+    };
+  }
+  // MCP request ids are strings or integers (never null). The SDK drops any other request unanswered,
+  // so it is answered here, where the client still hears of it.
+  if ('method' in value && 'id' in value && !isMcpRequestId(value.id)) {
+    return {
+      ok: false,
+      reply: errorResponse(
+        id,
+        INVALID_REQUEST,
+        'Invalid Request: a request id must be a string or an integer',
+      ),
     };
   }
   return { ok: true, msg: value };

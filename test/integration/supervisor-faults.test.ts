@@ -65,6 +65,12 @@ test('garbage, batches, non-objects and an over-long line are answered and the c
   raw.send({ jsonrpc: '1.0', id: 7, method: 'tools/list' });
   await expectError(raw, -32600, 7, /not a JSON-RPC 2.0 message/);
 
+  // Request ids that are not strings or integers: the SDK would drop them unanswered.
+  for (const id of ['null', '1.5', '{"a":1}']) {
+    raw.write(`{"jsonrpc":"2.0","id":${id},"method":"tools/list"}\n`);
+    await expectError(raw, -32600, id === '1.5' ? 1.5 : null, /request id must be a string or an integer/);
+  }
+
   // Over-long: valid JSON, sent in pieces, longer than MAX_MESSAGE_BYTES=1024. Its id is never answered.
   const long = JSON.stringify({ ...listTools('long'), params: { pad: 'x'.repeat(5000) } });
   for (let i = 0; i < long.length; i += 700) raw.write(long.slice(i, i + 700));

@@ -84,3 +84,20 @@ test('parseFrame refuses a message nested deeper than MAX_MESSAGE_DEPTH, by its 
   const refused = parseFrame(Buffer.from(objects));
   assert.ok(refused && !refused.ok && refused.reply.id === 7 && refused.reply.error.code === -32600);
 });
+
+test('parseFrame answers a request whose id is not a string or an integer (the SDK would drop it unanswered)', () => {
+  for (const id of ['null', '1.5', 'true', '{"a":1}', '[1]', '1e400', String(2 ** 53)]) {
+    const f = parseFrame(Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/list"}`));
+    assert.ok(f && !f.ok, id);
+    assert.equal(f.reply.error.code, -32600, id);
+    assert.match(f.reply.error.message, /a request id must be a string or an integer/, id);
+    // The id is echoed when it is a finite number or a string (1.5), else null.
+    assert.equal(f.reply.id, id === '1.5' ? 1.5 : id === String(2 ** 53) ? 2 ** 53 : null, id);
+  }
+  for (const id of ['0', '-7', '""', '"a"', String(2 ** 53 - 1)]) {
+    assert.ok(parseFrame(Buffer.from(`{"jsonrpc":"2.0","id":${id},"method":"tools/list"}`))?.ok, id);
+  }
+  // Responses (the client answering a server request) and notifications are not judged by it.
+  assert.ok(parseFrame(Buffer.from('{"jsonrpc":"2.0","id":1.5,"result":{}}'))?.ok);
+  assert.ok(parseFrame(Buffer.from('{"jsonrpc":"2.0","method":"notifications/initialized"}'))?.ok);
+});
