@@ -16,7 +16,14 @@ import {
   WAITING_NOTICE_MS,
 } from './session-contract.js';
 import type { Pending } from './session-state.js';
-import { HandshakeCache, InFlightTable, isRequest, isResponse, keyOf } from './session-state.js';
+import {
+  HandshakeCache,
+  InFlightTable,
+  cancelledRequestId,
+  isRequest,
+  isResponse,
+  keyOf,
+} from './session-state.js';
 import { SessionDiscover, SessionOpening } from './start-answers.js';
 import { startFailure, waitingNotices } from './waiting-notice.js';
 import type { WorkerExit, WorkerLike } from './worker.js';
@@ -207,6 +214,10 @@ export class ClientSession {
     this.handshake.record(msg);
     if (this.phase.name === 'ready') this.toWorker(msg);
     else this.hold(msg);
+    // A cancelled request gets no answer (MCP): it is no longer in flight (a hang-up need not wait
+    // for it, a crash does not fail it). An answer that crossed the cancellation still goes out.
+    const cancelled = cancelledRequestId(msg);
+    if (cancelled !== undefined) this.inFlight.settle(cancelled);
   }
 
   private hold(msg: JsonRpcMessage): void {

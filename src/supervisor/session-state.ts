@@ -8,6 +8,13 @@ export const isRequest = (m: JsonRpcMessage): m is JsonRpcMessage & { id: JsonRp
 export const isResponse = (m: JsonRpcMessage): m is JsonRpcMessage & { id: JsonRpcId } =>
   !('method' in m) && 'id' in m && (typeof m.id === 'string' || typeof m.id === 'number');
 
+/** The request a `notifications/cancelled` from the client cancels, if `m` is one. */
+export function cancelledRequestId(m: JsonRpcMessage): JsonRpcId | undefined {
+  if (!('method' in m) || m.method !== 'notifications/cancelled' || isRequest(m)) return undefined;
+  const id = (m as { params?: Record<string, unknown> }).params?.['requestId'];
+  return typeof id === 'string' || typeof id === 'number' ? id : undefined;
+}
+
 export interface Pending {
   id: JsonRpcId;
   method: string;

@@ -252,3 +252,37 @@ test('a message nested too deep to relay is answered by its id (MESSAGE_TOO_DEEP
     await deep.stop();
   }
 });
+
+test('requests the client cancels are not left in flight: its hang-up ends the session without the grace', async () => {
+  const { raw, id } = await initialized();
+  const read = {
+    name: 'get_property',
+    arguments: {
+      bus: 'session',
+      service: 'org.freedesktop.DBus',
+      path: '/org/freedesktop/DBus',
+      interface: 'org.freedesktop.DBus',
+      property: 'Features',
+    },
+  };
+  for (let i = 0; i < 3; i++) {
+    raw.send({ jsonrpc: '2.0', id: `c${i}`, method: 'tools/call', params: read });
+    raw.send({
+      jsonrpc: '2.0',
+      method: 'notifications/cancelled',
+      params: { requestId: `c${i}`, reason: 'test' },
+    });
+  }
+  raw.send({ jsonrpc: '2.0', id: 'ping', method: 'ping' });
+  // An answer that crossed its cancellation may still come; the ping's always does.
+  for (let m = await raw.answer(); m.id !== 'ping'; m = await raw.answer())
+    assert.match(String(m.id), /^c\d$/);
+  const session = await waitFor('nothing in flight', async () =>
+    (await served.status()).clients.find((c) => c.id === id && c.inFlight === 0),
+  );
+  assert.equal(session.inFlight, 0);
+  raw.socket.end();
+  await raw.closed;
+  const closed = await served.waitForLog('client disconnected', (l) => l.clientId === id);
+  assert.equal(closed.reason, 'client hung up', 'not "client hung up with requests in flight"');
+});

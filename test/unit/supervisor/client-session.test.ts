@@ -435,3 +435,35 @@ test('a client that hangs up after an opening answered here is done once its wor
   t.worker().reply({ jsonrpc: '2.0', id: replayed?.id as string, result: {} });
   await until('closed without waiting for the hang-up grace', () => t.isClosed());
 });
+
+test('a request the client cancels is no longer in flight: a crash does not fail it, a hang-up does not wait for it', async () => {
+  const t = await session();
+  t.send(INIT);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('ready', () => t.s.state === 'ready');
+  await until('initialize sent', () => t.worker().mcp.length === 1);
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  t.send({ jsonrpc: '2.0', id: 7, method: 'tools/call' });
+  t.send({ jsonrpc: '2.0', id: 8, method: 'tools/call' });
+  await until('both in flight', () => t.s.status().inFlight === 2);
+  t.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 7, reason: 'user' } });
+  await until('cancel forwarded', () => t.worker().mcp.length === 4);
+  assert.equal(t.s.status().inFlight, 1, 'only 8 is still in flight');
+  // A cancellation of something never sent, or of nothing, changes nothing.
+  t.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'nope' } });
+  t.send({ jsonrpc: '2.0', method: 'notifications/cancelled' });
+  await until('forwarded', () => t.worker().mcp.length === 6);
+  assert.equal(t.s.status().inFlight, 1);
+  t.worker().exit({ signal: 'SIGKILL' });
+  await until('crash answered', () => t.lines.length === 2);
+  const failed = t
+    .parsed()
+    .slice(1)
+    .map((m) => m.id);
+  assert.deepEqual(failed, [8], 'the cancelled request is not failed');
+  // With nothing in flight, a half-close ends the session at once (no hang-up grace).
+  t.client.end();
+  await until('closed', () => t.isClosed());
+});
