@@ -38,6 +38,10 @@ export class InFlightTable {
     return true;
   }
 
+  has(id: JsonRpcId): boolean {
+    return this.map.has(keyOf(id));
+  }
+
   markSent(id: JsonRpcId): void {
     const pending = this.map.get(keyOf(id));
     if (pending) pending.sent = true;

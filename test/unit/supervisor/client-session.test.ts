@@ -200,6 +200,12 @@ test('a client waiting for its first worker hears about it, with progress for a 
   assert.equal(progress?.method, 'notifications/progress');
   assert.equal(progress?.params.progressToken, 'p1');
   assert.equal(progress?.params.progress, 5);
+  // Cancelled while it waits: no more progress for it, nor warnings for a client waiting on nothing.
+  t.send({ jsonrpc: '2.0', method: 'notifications/cancelled', params: { requestId: 'init' } });
+  await until('settled', () => t.s.status().inFlight === 0);
+  mock.timers.tick(WAITING_NOTICE_MS * 2);
+  await flush();
+  assert.equal(t.lines.length, 2, 'no notices for a cancelled request');
   t.worker().boot();
   await flush();
   t.worker().ready();
