@@ -46,7 +46,8 @@ export type JsonRpcId = z.infer<typeof requestId>;
  */
 const isJsonObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
-const isRequestId = (v: unknown): boolean =>
+/** A JSON-RPC id JSON can carry: a string or a finite number. */
+export const isRequestId = (v: unknown): v is JsonRpcId =>
   typeof v === 'string' || (typeof v === 'number' && Number.isFinite(v));
 
 /**

@@ -385,9 +385,10 @@ export class ClientSession {
 
   /** While the client waits for its first worker: a log notification, and progress where it asked. */
   private noticeWaiting(boundMs: number): void {
+    if (this.phase.name !== 'starting') return;
     // Requests the client has cancelled meanwhile are not waited for.
     const waiting = this.queue.filter((m) => isRequest(m) && this.inFlight.has(m.id));
-    if (this.phase.name !== 'starting' || waiting.length === 0) return;
+    if (waiting.length === 0) return;
     const notices = waitingNotices({
       waitedMs: Date.now() - this.connectedAt,
       boundMs,

@@ -1,6 +1,6 @@
 import { errorData } from '../shared/errors.js';
 import type { JsonRpcId, JsonRpcMessage } from '../shared/ipc.js';
-import { isJsonRpcMessage } from '../shared/ipc.js';
+import { isJsonRpcMessage, isRequestId } from '../shared/ipc.js';
 
 /** JSON-RPC error codes the supervisor answers with itself. */
 export const PARSE_ERROR = -32700;
@@ -131,37 +131,24 @@ export function parseFrame(line: Buffer): Frame {
       reply: errorResponse(null, INVALID_REQUEST, 'Invalid Request: a message must be a JSON object'),
     };
   }
-  const raw = (value as { id?: unknown }).id;
-  const id = typeof raw === 'string' || (typeof raw === 'number' && Number.isFinite(raw)) ? raw : null;
+  // Refused with the message's own id, when it is one JSON can carry back.
+  const refuse = (why: string, data?: unknown): Frame => {
+    const raw = (value as { id?: unknown }).id;
+    const id = isRequestId(raw) ? raw : null;
+    return { ok: false, reply: errorResponse(id, INVALID_REQUEST, `Invalid Request: ${why}`, data) };
+  };
   // Each level takes two bytes at least (`[]`): a shorter line cannot be too deep.
   if (line.length > 2 * MAX_MESSAGE_DEPTH && nestsDeeper(value, MAX_MESSAGE_DEPTH)) {
-    return {
-      ok: false,
-      reply: errorResponse(
-        id,
-        INVALID_REQUEST,
-        `Invalid Request: the message nests arrays and objects more than ${MAX_MESSAGE_DEPTH} levels deep`,
-        errorData('MESSAGE_TOO_DEEP', { limit: MAX_MESSAGE_DEPTH }),
-      ),
-    };
+    return refuse(
+      `the message nests arrays and objects more than ${MAX_MESSAGE_DEPTH} levels deep`,
+      errorData('MESSAGE_TOO_DEEP', { limit: MAX_MESSAGE_DEPTH }),
+    );
   }
-  if (!isJsonRpcMessage(value)) {
-    return {
-      ok: false,
-      reply: errorResponse(id, INVALID_REQUEST, 'Invalid Request: not a JSON-RPC 2.0 message'),
-    };
-  }
+  if (!isJsonRpcMessage(value)) return refuse('not a JSON-RPC 2.0 message');
   // MCP request ids are strings or integers (never null). The SDK drops any other request unanswered,
   // so it is answered here, where the client still hears of it.
   if ('method' in value && 'id' in value && !isMcpRequestId(value.id)) {
-    return {
-      ok: false,
-      reply: errorResponse(
-        id,
-        INVALID_REQUEST,
-        'Invalid Request: a request id must be a string or an integer',
-      ),
-    };
+    return refuse('a request id must be a string or an integer');
   }
   return { ok: true, msg: value };
 }

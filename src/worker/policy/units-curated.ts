@@ -182,8 +182,8 @@ export const SYSTEMD_MEMBERS: Readonly<Record<string, Readonly<Record<string, Sy
 /** SYSTEMD_MEMBERS by case-folded interface name (the first of a case-folded pair, as a walk would find). */
 const SYSTEMD_MEMBERS_FOLDED = new Map<string, Readonly<Record<string, SystemdMember>>>();
 for (const [name, members] of Object.entries(SYSTEMD_MEMBERS)) {
-  if (!SYSTEMD_MEMBERS_FOLDED.has(name.toLowerCase()))
-    SYSTEMD_MEMBERS_FOLDED.set(name.toLowerCase(), members);
+  const folded = name.toLowerCase();
+  if (!SYSTEMD_MEMBERS_FOLDED.has(folded)) SYSTEMD_MEMBERS_FOLDED.set(folded, members);
 }
 
 /** The members of `iface` (case-insensitive, as curated interfaces are matched), or undefined. */

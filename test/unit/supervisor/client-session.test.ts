@@ -83,6 +83,19 @@ async function session(overrides: Record<string, string> = {}, startAnswers?: St
 
 const INIT = { jsonrpc: '2.0', id: 'init', method: 'initialize', params: { protocolVersion: '2025-11-25' } };
 
+/** A session whose worker is ready and has answered the client's `initialize`. */
+async function initializedSession() {
+  const t = await session();
+  t.send(INIT);
+  t.worker().boot();
+  await flush();
+  t.worker().ready();
+  await until('ready', () => t.s.state === 'ready');
+  await until('initialize sent', () => t.worker().mcp.length === 1);
+  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  return t;
+}
+
 beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'setInterval', 'Date'] }));
 // Every test ends its sessions (their timers go with them) before the clock is put back.
 afterEach(async () => {
@@ -114,14 +127,7 @@ test('messages wait while starting and flow once the worker is ready', async () 
 });
 
 test('a crash after serving: the request in flight fails, the handshake is replayed, its answer swallowed', async () => {
-  const t = await session();
-  t.send(INIT);
-  t.worker().boot();
-  await flush();
-  t.worker().ready();
-  await until('ready', () => t.s.state === 'ready');
-  await until('initialize sent', () => t.worker().mcp.length === 1);
-  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  const t = await initializedSession();
   t.send({ jsonrpc: '2.0', method: 'notifications/initialized' });
   t.send({ jsonrpc: '2.0', id: 7, method: 'tools/call' });
   await until('call sent', () => t.worker().mcp.length === 3);
@@ -443,14 +449,7 @@ test('a client that hangs up after an opening answered here is done once its wor
 });
 
 test('a request the client cancels is no longer in flight: a crash does not fail it, a hang-up does not wait for it', async () => {
-  const t = await session();
-  t.send(INIT);
-  t.worker().boot();
-  await flush();
-  t.worker().ready();
-  await until('ready', () => t.s.state === 'ready');
-  await until('initialize sent', () => t.worker().mcp.length === 1);
-  t.worker().reply({ jsonrpc: '2.0', id: 'init', result: {} });
+  const t = await initializedSession();
   t.send({ jsonrpc: '2.0', id: 7, method: 'tools/call' });
   t.send({ jsonrpc: '2.0', id: 8, method: 'tools/call' });
   await until('both in flight', () => t.s.status().inFlight === 2);
