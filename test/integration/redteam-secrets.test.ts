@@ -107,6 +107,15 @@ before(async () => {
         outSig: 'a{o(oayays)}',
         code: 'ret = {}',
       },
+      // The same interface spelled in other cases: D-Bus names are case-sensitive, so a service
+      // may well answer these; curated interfaces are matched without regard to case.
+      ...['ORG.FREEDESKTOP.SECRET.SERVICE', 'org.freedesktop.secret.service'].map((iface) => ({
+        interface: iface,
+        name: 'GetSecrets',
+        inSig: 'aoo',
+        outSig: 'a{o(oayays)}',
+        code: 'ret = {}',
+      })),
     ],
   );
   mocks.obex = await startAdHocMock(S, 'org.bluez.obex', OBEX_SESSION, 'org.bluez.obex.ObjectPush1', [
@@ -221,6 +230,17 @@ describe('redteam: secrets through the program (low, allow * * * * *)', () => {
           args: [['/i'], '/s'],
         },
       },
+      ...['ORG.FREEDESKTOP.SECRET.SERVICE', 'org.freedesktop.secret.service'].map((iface) => ({
+        name: `Secret Service GetSecrets on ${iface} (the curated entry, whatever the case)`,
+        mock: mock('secrets'),
+        call: {
+          service: 'org.freedesktop.secrets',
+          path: '/org/freedesktop/secrets',
+          interface: iface,
+          method: 'GetSecrets',
+          args: [['/i'], '/s'],
+        },
+      })),
     ],
   );
 });

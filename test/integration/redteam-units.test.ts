@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, test } from 'node:test';
 import type { MockService, TestBus } from '../helpers/buses.js';
-import { addMockMethod, mockCall, startMock } from '../helpers/buses.js';
+import { addMockMethod, mockCall, rawCall, startMock } from '../helpers/buses.js';
 import type { Program, World } from '../helpers/redteam.js';
 import { assertForbiddenAndUnsent, startProgram, startWorld, takeCalls } from '../helpers/redteam.js';
 
@@ -108,6 +108,38 @@ describe('redteam: protected units through the program (low, allow * * * * *)', 
       args: ['runlevel0.target', 'replace'],
     });
     assertForbiddenAndUnsent(r, await takeCalls(world.system, systemManager), 'StartUnit runlevel0.target');
+  });
+
+  test('StartUnit poweroff.target on the manager interface spelled in other cases', async () => {
+    // D-Bus names are case-sensitive: a manager that answers these spellings would power off.
+    for (const iface of ['ORG.FREEDESKTOP.SYSTEMD1.MANAGER', 'org.freedesktop.systemd1.manager']) {
+      await addMockMethod(world.system, systemManager, {
+        interface: iface,
+        name: 'StartUnit',
+        inSig: 'ss',
+        outSig: 'o',
+        code: 'ret = "/org/freedesktop/systemd1/job/1"',
+      });
+      await takeCalls(world.system, systemManager);
+      const r = await program.call('call_method', {
+        bus: 'system',
+        ...SD,
+        interface: iface,
+        method: 'StartUnit',
+        args: ['poweroff.target', 'replace'],
+      });
+      assertForbiddenAndUnsent(
+        r,
+        await takeCalls(world.system, systemManager),
+        `${iface}.StartUnit poweroff`,
+      );
+      // The manager does answer that spelling: the refusal is all that stood between.
+      await rawCall(world.system, SD.service, SD.path, iface, 'StartUnit', 'ss', [
+        'poweroff.target',
+        'replace',
+      ]);
+      assert.deepEqual(await takeCalls(world.system, systemManager), ['StartUnit']);
+    }
   });
 
   test('StopUnit dbus-org.freedesktop.login1.service: logind by its alias (issue 12 example)', async () => {
